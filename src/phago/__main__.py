@@ -1,0 +1,3 @@
+from phago.cli import main
+
+main()

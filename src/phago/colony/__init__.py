@@ -1,0 +1,1 @@
+"""The colony: tick loop, substrate, agents (Digester, Synthesizer, Sentinel), lifecycle and evolution."""

@@ -1,0 +1,1 @@
+"""Typed domain objects, text processing and Hebbian rules (stdlib and numpy only)."""

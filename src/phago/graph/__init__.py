@@ -1,0 +1,1 @@
+"""The concept graph: columnar Hebbian edges, maintenance (decay, prune, degree cap), structure."""

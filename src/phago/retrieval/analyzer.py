@@ -1,0 +1,29 @@
+"""The lexical analyzer: tokens without stop words, optionally stemmed (Snowball English via PyStemmer).
+
+Stemming lifts SciFact nDCG@10 from 0.662 to 0.686 (measured, see docs/benchmarks.md), so it is the
+default. Concepts are never stemmed: they keep their surface form ("proteins" stays "proteins").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from phago.core.text import index_terms
+from phago.errors import ConfigError
+
+STEMMERS = ("english", "none")
+
+
+def make_analyzer(stemmer: str) -> Callable[[str], list[str]]:
+    if stemmer == "none":
+        return index_terms
+    if stemmer != "english":
+        raise ConfigError(f"lexical.stemmer: invalid value {stemmer!r} (allowed: {', '.join(STEMMERS)})")
+    import Stemmer  # PyStemmer, a core dependency
+
+    stem_words = Stemmer.Stemmer("english").stemWords
+
+    def analyze(text: str) -> list[str]:
+        return list(stem_words(index_terms(text)))
+
+    return analyze
