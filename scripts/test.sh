@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python -m pip install --quiet --upgrade pip >/dev/null
-python -m pip install --quiet -e '.[dev,bench]'
+python -m pip install --quiet -e '.[dev,bench,mcp,langchain,llamaindex]'
+# The MCP conformance suite (npm; pinned, installed into artifacts/, run offline by the tests).
+if command -v npm >/dev/null; then
+    bash tests/mcp/install_conformance.sh >/dev/null
+else
+    echo "npm not found: the MCP conformance test will skip (and fail under PHAGO_STRICT_TESTS=1)"
+fi
 
 python -m ruff check src tests bench
 python -m mypy

@@ -202,7 +202,7 @@ class QuerySettings(_Section):
     )
     hops: int = Field(1, ge=0, le=4, description="Spreading-activation hops from the query's concepts.")
     activation_decay: float = Field(0.5, gt=0, le=1, description="Share of activation passed along each hop.")
-    fanout: int = Field(64, ge=1, le=100_000, description="Concepts kept active after each hop.")
+    fanout: int = Field(32, ge=1, le=100_000, description="Concepts kept active after each hop.")
     reinforce: bool = Field(
         True, description="Queries strengthen the graph edges that served their results (off in benchmarks)."
     )

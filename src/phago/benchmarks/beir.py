@@ -100,7 +100,7 @@ def run(data: Path, settings: Settings | None = None, *, with_bm25s: bool = True
         default = settings.query.mode
         out["ndcg@10.default"], out["recall@100.default"] = _evaluate(searcher(default), queries, qrels)
         for name, mode in (("lexical", "lexical"), ("default", default)):
-            for p, v in _latency(lambda t, k, m=mode: colony.query(t, k, mode=m), texts).items():
+            for p, v in _latency(searcher(mode), texts).items():
                 out[f"query_ms.{p}" if name == "default" else f"query_ms.{p}.{name}"] = v
         stats = colony.stats()
         out["concepts"] = float(stats.concepts)
@@ -115,7 +115,7 @@ def run(data: Path, settings: Settings | None = None, *, with_bm25s: bool = True
 def _bm25s(corpus: list[dict[str, str]], queries: dict[str, str], qrels: dict[str, dict[str, int]],
            texts: Sequence[str]) -> dict[str, float]:
     try:
-        import bm25s
+        import bm25s  # type: ignore[import-untyped]
     except ImportError:
         raise MissingExtra("bench", "bm25s") from None
     ids = [str(d["_id"]) for d in corpus]

@@ -45,12 +45,12 @@ def _tfidf_labels(docs: list[tuple[str, str]], query: str, k: int) -> list[str]:
         vecs.append({t: (1 + math.log(c)) * math.log(n / df[t]) for t, c in tf.items()})
     q = [t for t in tokenize(query) if t in df]
     sims = sorted(range(n), key=lambda i: (-sum(vecs[i].get(t, 0.0) for t in q), i))[:3]
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = {}
     for t in q:
-        scores[t] += 1e6  # the query's own terms first, as the original's TF-IDF mode did
+        scores[t] = scores.get(t, 0.0) + 1e6  # the query's own terms first, as the original's TF-IDF mode did
     for i in sims:
         for t, w in vecs[i].items():
-            scores[t] += w
+            scores[t] = scores.get(t, 0.0) + w
     return [t for t, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
 

@@ -2,14 +2,13 @@
 
 Seeds are the query's concepts, weighted by idf. Each hop passes activation along edges in proportion to
 their weight (``a_j += decay · a_i · w_ij``); the strongest ``fanout`` concepts reached survive each hop.
-A passage's graph score is ``Σ_c a_c · idf_c · (1 + ln tf_cp)`` over the activated concepts it contains.
+Mapping activation to passages is done by :func:`phago.retrieval.search.graph_scores`.
 
-The CSR snapshots of the adjacency and the postings are rebuilt only when the graph's version changes.
+The CSR snapshot of the adjacency is rebuilt only when the graph's version changes.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,24 +45,12 @@ class GraphSnapshot:
         np.cumsum(np.bincount(src, minlength=n), out=self.adj_indptr[1:])
         self.adj_indices = dst[order]
         self.adj_weights = w[order]
-        # postings concept -> passages
-        cids, pids, tfs = [], [], []
-        for cid, plist in graph.postings.items():
-            if plist:
-                cids.append(np.full(len(plist), cid, dtype=np.int64))
-                pids.append(np.fromiter(plist.keys(), dtype=np.int64, count=len(plist)))
-                tfs.append(np.fromiter(plist.values(), dtype=np.float64, count=len(plist)))
-        c = np.concatenate(cids) if cids else np.zeros(0, dtype=np.int64)
-        p = np.concatenate(pids) if pids else np.zeros(0, dtype=np.int64)
-        t = np.concatenate(tfs) if tfs else np.zeros(0, dtype=np.float64)
-        order = np.lexsort((p, c))
-        self.post_indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(c, minlength=n), out=self.post_indptr[1:])
-        self.post_passages = p[order]
-        self.post_weights = 1.0 + np.log(np.maximum(t[order], 1.0))
-        passages = max(1, len(graph.passage_concepts))
-        df = np.diff(self.post_indptr).astype(np.float64)
-        self.idf = np.log1p(passages / np.maximum(df, 1.0))
+        # idf of each concept over digested passages: rarer concepts seed more activation
+        passages = np.zeros(n, dtype=np.float64)
+        for cid, c in graph.concepts.items():
+            passages[cid] = c.passages
+        total = max(1, len(graph.passage_concepts))
+        self.idf = np.log1p(total / np.maximum(passages, 1.0))
 
     def neighbours(self, cid: int) -> tuple[IntArray, FloatArray]:
         lo, hi = self.adj_indptr[cid], self.adj_indptr[cid + 1]
@@ -117,24 +104,3 @@ def spread(snap: GraphSnapshot, seeds: list[int], *, hops: int, decay: float, fa
                 via[j] = (int(parent[first[i]]), float(ws[first[i]]))
             frontier[j] = a
     return Activation(seed_act, activation, via)
-
-
-def passage_scores(snap: GraphSnapshot, act: Activation) -> tuple[IntArray, FloatArray]:
-    """(passage ids, graph scores) of passages holding an activated concept."""
-    if not act.activation:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    pids, vals = [], []
-    for cid, a in act.activation.items():
-        lo, hi = snap.post_indptr[cid], snap.post_indptr[cid + 1]
-        if hi > lo:
-            pids.append(snap.post_passages[lo:hi])
-            vals.append(a * snap.idf[cid] * snap.post_weights[lo:hi])
-    if not pids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    keys = np.concatenate(pids)
-    uniq, inv = np.unique(keys, return_inverse=True)
-    return uniq.astype(np.int64), np.bincount(inv, weights=np.concatenate(vals), minlength=uniq.size).astype(np.float64)
-
-
-def idf_of(snap: GraphSnapshot, cid: int) -> float:
-    return float(snap.idf[cid]) if cid < len(snap.idf) else math.log(2.0)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 
-def ndcg_at_k(ranked: Sequence[Hashable], relevant: Mapping[Hashable, int], k: int) -> float:
+def ndcg_at_k(ranked: Sequence[K], relevant: Mapping[K, int], k: int) -> float:
     """nDCG@k with binary gains and log2 discount; the ideal ranking is over the judged relevant items."""
     dcg = sum(1.0 / math.log2(i + 2) for i, d in enumerate(ranked[:k]) if relevant.get(d, 0) > 0)
     n_rel = sum(1 for v in relevant.values() if v > 0)
@@ -15,12 +18,12 @@ def ndcg_at_k(ranked: Sequence[Hashable], relevant: Mapping[Hashable, int], k: i
     return dcg / ideal if ideal else 0.0
 
 
-def recall_at_k(ranked: Sequence[Hashable], relevant: Mapping[Hashable, int], k: int) -> float:
+def recall_at_k(ranked: Sequence[K], relevant: Mapping[K, int], k: int) -> float:
     rel = {d for d, v in relevant.items() if v > 0}
     return len(rel.intersection(ranked[:k])) / len(rel) if rel else 0.0
 
 
-def precision_at_k(ranked: Sequence[Hashable], relevant: Mapping[Hashable, int], k: int, *,
+def precision_at_k(ranked: Sequence[K], relevant: Mapping[K, int], k: int, *,
                    by_returned: bool = False) -> float:
     """Standard P@k (hits / k); with ``by_returned`` the original Phago protocol's hits / results returned."""
     top = ranked[:k]
@@ -29,7 +32,7 @@ def precision_at_k(ranked: Sequence[Hashable], relevant: Mapping[Hashable, int],
     return hits / denom if denom else 0.0
 
 
-def reciprocal_rank(ranked: Sequence[Hashable], relevant: Mapping[Hashable, int]) -> float:
+def reciprocal_rank(ranked: Sequence[K], relevant: Mapping[K, int]) -> float:
     for i, d in enumerate(ranked):
         if relevant.get(d, 0) > 0:
             return 1.0 / (i + 1)

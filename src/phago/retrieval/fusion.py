@@ -21,29 +21,12 @@ RRF_K = 60.0
 
 @dataclass(frozen=True, slots=True)
 class Signals:
-    """Candidate passage ids with each signal's raw score aligned to them (0 where absent)."""
+    """Passage ids with each signal's raw score aligned to them (0 where absent)."""
 
     ids: IntArray
     lexical: FloatArray
     graph: FloatArray
     dense: FloatArray | None
-
-
-def align(
-    lexical: tuple[IntArray, FloatArray],
-    graph: tuple[IntArray, FloatArray],
-    dense: tuple[IntArray, FloatArray] | None,
-) -> Signals:
-    parts = [lexical[0], graph[0]] + ([dense[0]] if dense is not None else [])
-    ids = np.unique(np.concatenate(parts)) if any(p.size for p in parts) else np.zeros(0, dtype=np.int64)
-
-    def spread(sig: tuple[IntArray, FloatArray]) -> FloatArray:
-        out = np.zeros(ids.size, dtype=np.float64)
-        if sig[0].size:
-            out[np.searchsorted(ids, sig[0])] = sig[1]
-        return out
-
-    return Signals(ids, spread(lexical), spread(graph), spread(dense) if dense is not None else None)
 
 
 def _normalised(x: FloatArray) -> FloatArray:

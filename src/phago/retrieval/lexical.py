@@ -31,6 +31,9 @@ class BM25Field:
         self.b = b
         self.postings: dict[str, dict[int, int]] = {}
         self._arrays: dict[str, tuple[IntArray, FloatArray]] = {}
+        # term -> (generation, keys, BM25 contributions); valid while the field's generation is unchanged
+        self._scored: dict[str, tuple[int, IntArray, FloatArray]] = {}
+        self.generation = 0  # bumped by every add / remove (N, avgdl and postings may change)
         self.lengths: FloatArray = np.zeros(1024, dtype=np.float64)
         self.count = 0
         self.total_length = 0.0
@@ -57,6 +60,7 @@ class BM25Field:
                 if term in stale:
                     del stale[term]
         # an empty unit still counts in N; a tiny positive length marks it as present
+        self.generation += 1
         self.lengths[key] = length or 1e-9
         self.count += 1
         self.total_length += length
@@ -68,6 +72,7 @@ class BM25Field:
             self._arrays.pop(term, None)
             if not plist:
                 del self.postings[term]
+        self.generation += 1
         self.total_length -= len(terms)
         self.lengths[key] = 0.0
         self.count -= 1
@@ -92,13 +97,27 @@ class BM25Field:
         return self.total_length / self.count if self.count and self.total_length > 0 else 1.0
 
     def term_scores(self, term: str) -> tuple[IntArray, FloatArray] | None:
-        """Keys containing ``term`` and the term's BM25 contribution to each."""
+        """Keys containing ``term`` and the term's BM25 contribution to each (cached until the next change)."""
+        cached = self._scored.get(term)
+        if cached is not None and cached[0] == self.generation:
+            return cached[1], cached[2]
         post = self._postings(term)
         if post is None:
             return None
         keys, tfs = post
         norm = self.k1 * (1.0 - self.b + self.b * self.lengths[keys] / self.avgdl())
-        return keys, self.idf(term) * tfs / (tfs + norm)
+        contrib = self.idf(term) * tfs / (tfs + norm)
+        self._scored[term] = (self.generation, keys, contrib)
+        return keys, contrib
+
+    def score_dense(self, terms: Sequence[str], size: int) -> FloatArray:
+        """BM25 of every key < ``size`` for the distinct query terms (zeros where nothing matches)."""
+        parts = [ts for t in dict.fromkeys(terms) if (ts := self.term_scores(t)) is not None]
+        if not parts:
+            return np.zeros(size, dtype=np.float64)
+        keys = np.concatenate([k for k, _ in parts])
+        vals = np.concatenate([v for _, v in parts])
+        return np.bincount(keys, weights=vals, minlength=size)[:size].astype(np.float64, copy=False)
 
     def score(self, terms: Sequence[str]) -> tuple[IntArray, FloatArray]:
         """(keys, scores) of every unit matching at least one distinct query term."""
@@ -166,6 +185,19 @@ class LexicalIndex:
         return pids, pscores + self.document_weight * np.where(
             in_range, dense[np.minimum(owners, dense.size - 1)], 0.0
         )
+
+    @property
+    def size(self) -> int:
+        """One past the largest passage id ever indexed (the length of dense score vectors)."""
+        return len(self.owner)
+
+    def score_dense(self, terms: Sequence[str]) -> FloatArray:
+        """Lexical score of every passage id (< :attr:`size`): its BM25 plus document context."""
+        scores = self.passages.score_dense(terms, self.size)
+        if self.document_weight and scores.any():
+            docs = self.documents.score_dense(terms, int(self.owner.max()) + 1)
+            scores = scores + self.document_weight * docs[self.owner] * (scores > 0)
+        return scores
 
     def search(self, terms: Sequence[str], k: int) -> list[LexicalHit]:
         """Top ``k`` passages (ties broken by passage id)."""

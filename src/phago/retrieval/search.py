@@ -40,33 +40,42 @@ def activate(ctx: QueryContext, text: str, q: QuerySettings) -> act_mod.Activati
 
 
 def search(ctx: QueryContext, text: str, k: int, mode: str, alpha: float, q: QuerySettings) -> list[Scored]:
+    """Score every passage id in dense vectors (vectorised), fuse, and explain the top ``k``."""
     terms = ctx.analyze(text)
-    lexical = ctx.lexical.score(terms)
-    need_graph = mode in ("hybrid", "rrf", "graph") and (mode == "graph" or alpha < 1.0 or mode == "rrf")
-    act = activate(ctx, text, q) if need_graph else act_mod.Activation({}, {}, {})
-    graph = graph_scores(ctx, act) if need_graph else _empty()
-    dense = ctx.dense(text) if ctx.dense is not None and mode in ("hybrid", "rrf", "dense") else None
-    signals = fusion.align(lexical, graph, dense)
+    size = ctx.lexical.size
+    zeros = np.zeros(size, dtype=np.float64)
+    use_lexical = mode in ("hybrid", "rrf", "lexical")
+    use_graph = mode == "graph" or mode == "rrf" or (mode == "hybrid" and alpha < 1.0)
+    wants_dense = mode == "dense" or mode == "rrf" or (mode == "hybrid" and q.dense_weight > 0)
+    use_dense = ctx.dense is not None and wants_dense
+    lexical = ctx.lexical.score_dense(terms) if use_lexical else zeros
+    act = activate(ctx, text, q) if use_graph else act_mod.Activation({}, {}, {})
+    graph = graph_scores(ctx, act, size) if use_graph else zeros
+    dense = None
+    if use_dense and ctx.dense is not None:
+        ids, vals = ctx.dense(text)
+        dense = np.zeros(size, dtype=np.float64)
+        inside = ids < size
+        dense[ids[inside]] = np.maximum(vals[inside], 0.0)  # cosine below zero carries no evidence
+    signals = fusion.Signals(np.arange(size, dtype=np.int64), lexical, graph, dense)
     fused = fusion.fuse(signals, mode, alpha, q.dense_weight)
     keep = np.flatnonzero(fused > 0)
     if keep.size == 0:
         return []
-    order = [int(keep[i]) for i in top_k(signals.ids[keep], fused[keep], k)]
     out = []
-    for i in order:
-        pid = int(signals.ids[i])
+    for pid in (int(keep[i]) for i in top_k(keep, fused[keep], k)):
         comps = ScoreComponents(
-            lexical=float(signals.lexical[i]),
-            graph=float(signals.graph[i]),
-            dense=float(signals.dense[i]) if signals.dense is not None else None,
-            fused=float(fused[i]),
+            lexical=float(lexical[pid]),
+            graph=float(graph[pid]),
+            dense=float(dense[pid]) if dense is not None else None,
+            fused=float(fused[pid]),
         )
         expl, served = _explain(ctx, terms, act, pid)
         out.append(Scored(pid, comps, expl, served))
     return out
 
 
-def graph_scores(ctx: QueryContext, act: act_mod.Activation) -> tuple[np.ndarray, np.ndarray]:
+def graph_scores(ctx: QueryContext, act: act_mod.Activation, size: int) -> np.ndarray:
     """Graph signal: every activated concept votes for the passages holding it, with its activation times
     the BM25 weight of its (analysed) label in the passage — associations retrieved like query terms."""
     keys, vals = [], []
@@ -81,14 +90,8 @@ def graph_scores(ctx: QueryContext, act: act_mod.Activation) -> tuple[np.ndarray
                 keys.append(ts[0])
                 vals.append(ts[1] * (a / len(terms)))
     if not keys:
-        return _empty()
-    k = np.concatenate(keys)
-    uniq, inv = np.unique(k, return_inverse=True)
-    return uniq, np.bincount(inv, weights=np.concatenate(vals), minlength=uniq.size)
-
-
-def _empty() -> tuple[np.ndarray, np.ndarray]:
-    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.zeros(size, dtype=np.float64)
+    return np.bincount(np.concatenate(keys), weights=np.concatenate(vals), minlength=size)[:size]
 
 
 def _explain(
