@@ -499,7 +499,10 @@ def bench_louvain(ctx: click.Context, blocks: int, size: int, p_in: float, p_out
 def _register_extras() -> None:
     """Commands of optional extras; their heavy imports happen only when they run."""
     for module, names in (("phago.server.command", ("serve", "keys")), ("phago.mcp.command", ("mcp",))):
-        if importlib.util.find_spec(module) is None:
+        try:
+            if importlib.util.find_spec(module) is None:
+                continue
+        except ModuleNotFoundError:  # the extra's package is not part of this installation
             continue
         mod = importlib.import_module(module)
         for name in names:

@@ -178,7 +178,6 @@ class Colony:
         st.by_hash[content_hash] = doc_id
         doc_key = self._doc_key(doc_id)
         pids = []
-        doc_counts: Counter[str] = Counter()
         doc_length = 0
         for ordinal, span in enumerate(spans):
             ptext = doc_text[span.start : span.end]
@@ -186,12 +185,12 @@ class Colony:
             p = Passage(st.next_passage_id, doc_id, ordinal, span.start, span.end, ptext, terms)
             st.next_passage_id += 1
             st.passages[p.id] = p
-            doc_counts.update(st.lexical.add(p.id, doc_key, p.terms))
+            st.lexical.add(p.id, doc_key, p.terms)
             doc_length += len(terms)
             st.pending.passages.append(p.id)
             pids.append(p.id)
         st.doc_passages[doc_id] = pids
-        st.lexical.add_document_counts(doc_key, doc_counts, doc_length)
+        st.lexical.add_document(doc_key, doc_length)
         st.backlog += len(spans)
         st.substrate.emit(doc_id, x, y, len(spans))
         st.pending.documents.add(doc_id)
@@ -241,7 +240,7 @@ class Colony:
                 agent.document = None
         st.backlog -= doc.passage_count - doc.digested_passages
         st.graph.withdraw(st.contributions.pop(document_id, Counter()))
-        st.lexical.remove_document(st.doc_keys.pop(document_id), _document_terms(st, doc))
+        st.lexical.remove_document(st.doc_keys.pop(document_id))
         for pid in st.doc_passages.pop(document_id):
             p = st.passages.pop(pid)
             st.graph.remove_passage(pid)
@@ -554,7 +553,7 @@ class Colony:
         with self._lock:
             return self._concept_partition().modularity
 
-    def document_communities(self, neighbours: int = 10) -> communities_mod.DocumentPartition:
+    def document_communities(self, neighbours: int = 15) -> communities_mod.DocumentPartition:
         """Communities of documents, from the similarity of their concept profiles."""
         with self._lock:
             st = self._state
@@ -649,7 +648,7 @@ class Colony:
             st.doc_keys[doc.id] = key
             for pid in st.doc_passages[doc.id]:
                 st.lexical.add(pid, key, st.passages[pid].terms)
-            st.lexical.add_document(key, _document_terms(st, doc))
+            st.lexical.add_document(key, sum(len(st.passages[pid].terms) for pid in st.doc_passages[doc.id]))
         g = st.graph
         g.next_concept_id = counters.get("next_concept_id", 1)
         for c in cs.concepts:
@@ -661,8 +660,8 @@ class Colony:
             g.passage_concepts[pid] = dict(rows)
             for cid, tf in rows:
                 g.postings[cid][pid] = tf
-        for a, b, w, n, created, last in cs.edges:
-            g.edges.add(a, b, w, n, created, last)
+        g.edges.bulk_load(cs.edges)
+        for a, b, *_rest in cs.edges:
             g.adjacency.setdefault(a, set()).add(b)
             g.adjacency.setdefault(b, set()).add(a)
         for doc_id, pairs in cs.contributions.items():
@@ -698,7 +697,7 @@ class Colony:
             },
             concepts=[g.concepts[c] for c in sorted(g.dirty.concepts) if c in g.concepts],
             deleted_concepts=sorted(g.dirty.deleted_concepts),
-            edges=_edge_rows(g, sorted(g.dirty.edges)),
+            edges=_edge_rows(g),
             deleted_edges=sorted(g.dirty.deleted_edges),
             contributions={
                 d: [(a, b, n) for (a, b), n in sorted(st.contributions[d].items())]
@@ -734,38 +733,23 @@ class Colony:
         self._store.apply(changes)
         pending.clear()
         g.dirty.clear()
+        g.edges.mark_saved()
 
 
-def _edge_rows(g: ConceptGraph, keys: list[tuple[int, int]]) -> list[EdgeRow]:
+def _edge_rows(g: ConceptGraph) -> list[EdgeRow]:
+    """Rows of the edges changed since the last save, ordered by (source, target)."""
     e = g.edges
-    rows = np.array([r for key in keys if (r := e.index.get(key)) is not None], dtype=np.int64)
+    rows = e.changed_rows()
     if rows.size == 0:
         return []
-    return list(
-        zip(
-            e.src[rows].tolist(),
-            e.dst[rows].tolist(),
-            e.weight[rows].tolist(),
-            e.coact[rows].tolist(),
-            e.created[rows].tolist(),
-            e.last[rows].tolist(),
-            strict=True,
-        )
-    )
+    return list(zip(e.src[rows].tolist(), e.dst[rows].tolist(), e.weight[rows].tolist(), e.coact[rows].tolist(),
+                    e.created[rows].tolist(), e.last[rows].tolist(), strict=True))
 
 
 def _passage_terms(st: ColonyState, title: str, ordinal: int, text: str) -> tuple[str, ...]:
     """A passage's index terms; the first passage also carries the document's title."""
     terms = st.analyze(text)
     return tuple(st.analyze(title) + terms) if ordinal == 0 and title else tuple(terms)
-
-
-def _document_terms(st: ColonyState, doc: Document) -> list[str]:
-    """What the document-level index holds: every passage's terms (the first one carries the title)."""
-    terms: list[str] = []
-    for pid in st.doc_passages[doc.id]:
-        terms.extend(st.passages[pid].terms)
-    return terms
 
 
 def _default_title(text: str) -> str:

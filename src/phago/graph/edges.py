@@ -14,7 +14,7 @@ BoolArray = NDArray[np.bool_]
 
 
 class EdgeTable:
-    __slots__ = ("_free", "alive", "coact", "created", "dst", "index", "last", "src", "weight")
+    __slots__ = ("_free", "alive", "changed", "coact", "created", "dst", "index", "last", "src", "weight")
 
     def __init__(self, capacity: int = 1024) -> None:
         self.src: IntArray = np.zeros(capacity, dtype=np.int64)
@@ -24,6 +24,7 @@ class EdgeTable:
         self.created: IntArray = np.zeros(capacity, dtype=np.int64)
         self.last: IntArray = np.zeros(capacity, dtype=np.int64)
         self.alive: BoolArray = np.zeros(capacity, dtype=np.bool_)
+        self.changed: BoolArray = np.zeros(capacity, dtype=np.bool_)  # rows to save at the next save
         self.index: dict[tuple[int, int], int] = {}
         self._free: list[int] = list(range(capacity - 1, -1, -1))
 
@@ -33,7 +34,7 @@ class EdgeTable:
     def _grow(self) -> None:
         old = len(self.src)
         new = max(1024, old * 2)
-        for name in ("src", "dst", "weight", "coact", "created", "last", "alive"):
+        for name in ("src", "dst", "weight", "coact", "created", "last", "alive", "changed"):
             arr = getattr(self, name)
             grown = np.zeros(new, dtype=arr.dtype)
             grown[:old] = arr
@@ -56,6 +57,7 @@ class EdgeTable:
         self.created[r] = created
         self.last[r] = last
         self.alive[r] = True
+        self.changed[r] = True
         self.index[key] = r
         return r
 
@@ -73,7 +75,26 @@ class EdgeTable:
         self.created[idx] = tick
         self.last[idx] = tick
         self.alive[idx] = True
+        self.changed[idx] = True
         self.index.update(zip(keys, rows, strict=True))
+
+    def bulk_load(self, rows: list[tuple[int, int, float, int, int, int]]) -> None:
+        """Fill an empty table from stored rows ``(a, b, weight, coact, created, last)``; nothing is marked
+        changed."""
+        if self.index:
+            raise ValueError("bulk_load needs an empty table")
+        n = len(rows)
+        while len(self.src) < n:
+            self._grow()
+        if n:
+            cols = list(zip(*rows, strict=True))
+            self.src[:n], self.dst[:n] = cols[0], cols[1]
+            self.weight[:n], self.coact[:n] = cols[2], cols[3]
+            self.created[:n], self.last[:n] = cols[4], cols[5]
+            self.alive[:n] = True
+        self.index = {(a, b): i for i, (a, b, *_rest) in enumerate(rows)}
+        taken = set(range(n))
+        self._free = [r for r in self._free if r not in taken]
 
     def remove_rows(self, rows: IntArray) -> list[tuple[int, int]]:
         keys = []
@@ -83,9 +104,18 @@ class EdgeTable:
             self._free.append(r)
             keys.append(key)
         self.alive[rows] = False
+        self.changed[rows] = False
         self.weight[rows] = 0.0
         self.coact[rows] = 0
         return keys
+
+    def changed_rows(self) -> IntArray:
+        """Live rows changed since the last :meth:`mark_saved`, ordered by (source, target)."""
+        rows = np.flatnonzero(self.changed & self.alive)
+        return rows[np.lexsort((self.dst[rows], self.src[rows]))]
+
+    def mark_saved(self) -> None:
+        self.changed[:] = False
 
     def live_rows(self) -> IntArray:
         return np.flatnonzero(self.alive)

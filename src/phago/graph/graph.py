@@ -21,12 +21,11 @@ from phago.graph.edges import EdgeTable
 class Dirty:
     concepts: set[int] = field(default_factory=set)
     deleted_concepts: set[int] = field(default_factory=set)
-    edges: set[tuple[int, int]] = field(default_factory=set)
     deleted_edges: set[tuple[int, int]] = field(default_factory=set)
     passages: set[int] = field(default_factory=set)  # passages whose postings changed
 
     def clear(self) -> None:
-        for s in (self.concepts, self.deleted_concepts, self.edges, self.deleted_edges, self.passages):
+        for s in (self.concepts, self.deleted_concepts, self.deleted_edges, self.passages):
             s.clear()
 
 
@@ -151,18 +150,18 @@ class ConceptGraph:
             e.weight[rows] = hebbian.reinforce(e.weight[rows], counts, eta)
             e.coact[rows] += counts
             e.last[rows] = tick
+            e.changed[rows] = True
             weight_sum += float(e.weight[rows].sum())
         if new_keys:
             weights = hebbian.fresh_weight(np.array(new_counts, dtype=np.int64), w0, eta)
             e.add_many(new_keys, weights, new_counts, tick)
+            if self.dirty.deleted_edges:  # re-created before the deletion was saved: it is an update now
+                self.dirty.deleted_edges.difference_update(new_keys)
             adjacency = self.adjacency
             for a, b in new_keys:
                 adjacency.setdefault(a, set()).add(b)
                 adjacency.setdefault(b, set()).add(a)
             weight_sum += float(weights.sum())
-        self.dirty.edges.update(pairs.keys())
-        if self.dirty.deleted_edges:
-            self.dirty.deleted_edges.difference_update(pairs.keys())
         return WiringOutcome(len(new_keys), len(old_rows), links, weight_sum)
 
     def reinforce_existing(self, pairs: Iterable[tuple[int, int]], tick: int) -> int:
@@ -176,7 +175,7 @@ class ConceptGraph:
         e.weight[idx] = hebbian.reinforce(e.weight[idx], 1, self.wiring.learning_rate)
         e.coact[idx] += 1
         e.last[idx] = tick
-        self.dirty.edges.update((int(e.src[r]), int(e.dst[r])) for r in rows)
+        e.changed[idx] = True
         return len(rows)
 
     def weaken(self, pairs: Iterable[tuple[int, int]]) -> int:
@@ -188,7 +187,7 @@ class ConceptGraph:
         e = self.edges
         idx = np.array(rows, dtype=np.int64)
         e.weight[idx] *= 1.0 - self.wiring.learning_rate
-        self.dirty.edges.update((int(e.src[r]), int(e.dst[r])) for r in rows)
+        e.changed[idx] = True
         return len(rows)
 
     def withdraw(self, pairs: Mapping[tuple[int, int], int]) -> None:
@@ -208,7 +207,7 @@ class ConceptGraph:
                 continue
             e.weight[r] = float(hebbian.after_forget(e.weight[r], old, new, w0, eta))
             e.coact[r] = new
-            self.dirty.edges.add(key)
+            e.changed[r] = True
         if gone:
             self._delete_rows(np.array(gone, dtype=np.int64))
 
@@ -217,7 +216,6 @@ class ConceptGraph:
         for a, b in keys:
             self.adjacency[a].discard(b)
             self.adjacency[b].discard(a)
-            self.dirty.edges.discard((a, b))
             self.dirty.deleted_edges.add((a, b))
         return keys
 
@@ -240,8 +238,7 @@ class ConceptGraph:
             e.weight[d_rows] *= hebbian.decay_factor(
                 ticks, e.coact[d_rows], s.decay_rate, s.activity_protection
             )
-            for a, b in zip(e.src[d_rows].tolist(), e.dst[d_rows].tolist(), strict=True):
-                self.dirty.edges.add((a, b))
+            e.changed[d_rows] = True
         weak = mature & (e.weight[rows] < s.prune_threshold)
         pruned = self._delete_rows(rows[weak]) if weak.any() else []
         capped = self._cap_degrees()

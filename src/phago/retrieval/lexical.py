@@ -137,26 +137,81 @@ class LexicalHit:
     terms: tuple[tuple[str, float], ...]  # each matched query term's contribution to the passage
 
 
+class DocumentField:
+    """Document-level BM25 derived at query time from the passage postings (a document's term frequency is
+    the sum over its passages), so documents need no index of their own. Lengths are kept per document."""
+
+    def __init__(self, k1: float, b: float) -> None:
+        self.k1 = k1
+        self.b = b
+        self.lengths: FloatArray = np.zeros(1024, dtype=np.float64)
+        self.count = 0
+        self.total_length = 0.0
+        self.generation = 0
+        self._scored: dict[str, tuple[tuple[int, int], IntArray, FloatArray]] = {}
+
+    def add(self, key: int, length: int) -> None:
+        if key >= len(self.lengths):
+            grown = np.zeros(max(key + 1, 2 * len(self.lengths)), dtype=np.float64)
+            grown[: len(self.lengths)] = self.lengths
+            self.lengths = grown
+        self.lengths[key] = length
+        self.count += 1
+        self.total_length += length
+        self.generation += 1
+
+    def remove(self, key: int) -> None:
+        self.total_length -= self.lengths[key]
+        self.lengths[key] = 0.0
+        self.count -= 1
+        self.generation += 1
+
+    def term_scores(self, term: str, passages: BM25Field, owner: IntArray) -> tuple[IntArray, FloatArray] | None:
+        stamp = (passages.generation, self.generation)
+        cached = self._scored.get(term)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
+        post = passages._postings(term)
+        if post is None:
+            return None
+        docs, inv = np.unique(owner[post[0]], return_inverse=True)
+        tfs = np.bincount(inv, weights=post[1], minlength=docs.size)
+        avgdl = self.total_length / self.count if self.count and self.total_length > 0 else 1.0
+        idf = math.log(1.0 + (self.count - docs.size + 0.5) / (docs.size + 0.5))
+        contrib = idf * tfs / (tfs + self.k1 * (1.0 - self.b + self.b * self.lengths[docs] / avgdl))
+        self._scored[term] = (stamp, docs, contrib)
+        return docs, contrib
+
+
 class LexicalIndex:
     """Passages (and their documents, as context) under BM25."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.75, document_weight: float = 1.0) -> None:
         self.passages = BM25Field(k1, b)
-        self.documents = BM25Field(k1, b)
+        self.documents = DocumentField(k1, b)
         self.document_weight = document_weight
         self.owner: IntArray = np.zeros(1024, dtype=np.int64)  # passage id -> document key
 
     def __len__(self) -> int:
         return self.passages.count
 
-    def add_document(self, doc_key: int, terms: Sequence[str]) -> None:
-        self.documents.add(doc_key, terms)
+    def add_document(self, doc_key: int, length: int) -> None:
+        """Register a document (after its passages) with its length in index terms."""
+        self.documents.add(doc_key, length)
 
-    def add_document_counts(self, doc_key: int, counts: Mapping[str, int], length: int) -> None:
-        self.documents.add_counts(doc_key, counts, length)
+    def remove_document(self, doc_key: int) -> None:
+        self.documents.remove(doc_key)
 
-    def remove_document(self, doc_key: int, terms: Sequence[str]) -> None:
-        self.documents.remove(doc_key, terms)
+    def _document_scores(self, terms: Sequence[str]) -> FloatArray:
+        size = len(self.documents.lengths)
+        parts = [
+            ts for t in dict.fromkeys(terms) if (ts := self.documents.term_scores(t, self.passages, self.owner))
+        ]
+        if not parts:
+            return np.zeros(size, dtype=np.float64)
+        keys = np.concatenate([k for k, _ in parts])
+        vals = np.concatenate([v for _, v in parts])
+        return np.bincount(keys, weights=vals, minlength=size).astype(np.float64, copy=False)
 
     def add(self, passage_id: int, doc_key: int, terms: Sequence[str]) -> Counter[str]:
         """Index a passage; returns its term counts (the caller may sum them for the document)."""
@@ -173,18 +228,10 @@ class LexicalIndex:
         self.passages.remove(passage_id, terms)
 
     def score(self, terms: Sequence[str]) -> tuple[IntArray, FloatArray]:
-        """(passage ids, lexical scores) of every passage matching a query term, or whose document does."""
-        pids, pscores = self.passages.score(terms)
-        if self.document_weight == 0 or pids.size == 0:
-            return pids, pscores
-        dkeys, dscores = self.documents.score(terms)
-        dense = np.zeros(int(dkeys.max()) + 1 if dkeys.size else 1, dtype=np.float64)
-        dense[dkeys] = dscores
-        owners = self.owner[pids]
-        in_range = owners < dense.size
-        return pids, pscores + self.document_weight * np.where(
-            in_range, dense[np.minimum(owners, dense.size - 1)], 0.0
-        )
+        """(passage ids, lexical scores) of every passage matching a query term."""
+        dense = self.score_dense(terms)
+        pids = np.flatnonzero(dense > 0).astype(np.int64)
+        return pids, dense[pids]
 
     @property
     def size(self) -> int:
@@ -195,7 +242,7 @@ class LexicalIndex:
         """Lexical score of every passage id (< :attr:`size`): its BM25 plus document context."""
         scores = self.passages.score_dense(terms, self.size)
         if self.document_weight and scores.any():
-            docs = self.documents.score_dense(terms, int(self.owner.max()) + 1)
+            docs = self._document_scores(terms)
             scores = scores + self.document_weight * docs[self.owner] * (scores > 0)
         return scores
 
