@@ -156,7 +156,7 @@ class Colony:
         if "\x00" in item.text:
             raise InputError(f"{where}: text contains NUL bytes (binary data is not accepted)")
         doc_text = textproc.normalise(item.text)
-        if not textproc.tokenize(doc_text):
+        if not textproc.has_words(doc_text):
             raise InputError(f"{where}: text is empty (no words after normalisation)")
         meta = _metadata(item.metadata, where)
         clean = DocumentInput(doc_text, item.title, meta, item.source)
@@ -295,7 +295,9 @@ class Colony:
         """Passages best answering ``text``, best first, each with score components and an explanation.
 
         ``mode``: ``hybrid`` (default: ``alpha``·lexical + (1 − alpha)·graph [+ dense]), ``rrf``, ``lexical``,
-        ``graph`` or ``dense``. With ``query.reinforce`` on, the edges that served the results are strengthened.
+        ``graph`` or ``dense``. With ``query.reinforce`` on, the edges that served the results are strengthened;
+        that reinforcement is kept in memory and written with the next save (``run``, ``ingest``, ``forget``,
+        ``feedback`` or ``close``) — a query never waits for the disk.
         """
         q = self._settings.query
         k, alpha, mode = self._query_args(text, k, alpha, mode)
@@ -350,7 +352,7 @@ class Colony:
     def _query_context(self) -> search_mod.QueryContext:
         st = self._state
         snap = self._snapshot
-        if snap is None or snap.version != st.graph.version:
+        if snap is None or snap.version != st.graph.structure_version:
             snap = self._snapshot = GraphSnapshot(st.graph)
         d = self._settings.digestion
         return search_mod.QueryContext(
@@ -372,8 +374,10 @@ class Colony:
         """Concept nodes for ``text``: its own concepts and those the graph associates with them."""
         if not isinstance(text, str) or not text.strip():
             raise InputError("query text is empty")
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise InputError(f"k must be a positive integer, got {k!r}")
+        _positive("k", k)
+        unknown = [kind for kind in kinds if kind not in ("term", "phrase")]
+        if unknown or not kinds:
+            raise InputError(f"kinds must name 'term' and/or 'phrase', got {kinds!r}")
         with self._lock:
             return search_mod.rank_concepts(self._query_context(), text, k, self._settings.query, kinds)
 
@@ -385,6 +389,8 @@ class Colony:
             raise InputError(f"signal must be +1 or -1, got {signal!r}")
         if not isinstance(query, str) or not query.strip():
             raise InputError("query text is empty")
+        if isinstance(passage_id, bool) or not isinstance(passage_id, int):
+            raise InputError(f"passage_id must be an integer, got {passage_id!r}")
         with self._lock:
             self._check_open()
             st = self._state
@@ -436,6 +442,7 @@ class Colony:
 
     def neighbours(self, label: str, k: int = 10) -> list[tuple[str, float]]:
         """The concept's strongest neighbours with edge weights."""
+        _positive("k", k)
         with self._lock:
             c = self.concept(label)
             g = self._state.graph
@@ -504,6 +511,10 @@ class Colony:
             return structure.shortest_path(self._state.graph, source, target)
 
     def centrality(self, k: int = 10, kind: str = "degree") -> list[tuple[str, float]]:
+        """Top ``k`` concepts by weighted degree (``degree``) or sampled ``betweenness``."""
+        _positive("k", k)
+        if kind not in ("degree", "betweenness"):
+            raise InputError(f"kind must be 'degree' or 'betweenness', got {kind!r}")
         with self._lock:
             return structure.centrality(
                 self._state.graph,
@@ -515,17 +526,13 @@ class Colony:
 
     def bridges(self, k: int = 10) -> list[tuple[str, float]]:
         """Concepts whose connections spread across clusters (participation × log passages)."""
+        _positive("k", k)
         with self._lock:
-            g = self._state.graph
-            labels = structure.cluster_labels(g, min_size=self._settings.synthesis.min_cluster_size)
-            part = structure.participation(g, labels)
-            scored = sorted(
-                ((p * float(np.log1p(g.concepts[c].passages)), c) for c, p in part.items() if p > 0),
-                key=lambda t: (-t[0], t[1]),
-            )[:k]
-            return [(g.concepts[c].label, s) for s, c in scored]
+            return structure.bridge_concepts(self._state.graph, k, self._settings.synthesis.min_cluster_size)
 
     def components(self, top: int = 5) -> list[structure.Component]:
+        """Connected components, largest first, each with its ``top`` most frequent concepts."""
+        _positive("top", top)
         with self._lock:
             return structure.components(self._state.graph, top=top)
 
@@ -539,6 +546,7 @@ class Colony:
 
     def communities(self, top: int = 8) -> list[communities_mod.Community]:
         """Communities of concepts (Louvain on the Hebbian graph), largest first, with top labels."""
+        _positive("top", top)
         with self._lock:
             return communities_mod.communities(self._state.graph, self._concept_partition(), top)
 
@@ -555,6 +563,8 @@ class Colony:
 
     def document_communities(self, neighbours: int = 15) -> communities_mod.DocumentPartition:
         """Communities of documents, from the similarity of their concept profiles."""
+        if isinstance(neighbours, bool) or not isinstance(neighbours, int) or neighbours < 1:
+            raise InputError(f"neighbours must be a positive integer, got {neighbours!r}")
         with self._lock:
             st = self._state
             profiles: dict[str, Counter[int]] = {}
@@ -679,8 +689,11 @@ class Colony:
         return st
 
     def _reload(self) -> None:
-        """Throw away unsaved in-memory changes: rebuild from what the store holds."""
+        """Throw away unsaved in-memory changes: rebuild from what the store holds (and drop every cache
+        derived from the discarded state)."""
         self._state = self._restore(self._store.load(), self._settings)
+        self._snapshot = None
+        self._partition_cache = None
 
     def _save(self) -> None:
         st = self._state
@@ -750,6 +763,11 @@ def _passage_terms(st: ColonyState, title: str, ordinal: int, text: str) -> tupl
     """A passage's index terms; the first passage also carries the document's title."""
     terms = st.analyze(text)
     return tuple(st.analyze(title) + terms) if ordinal == 0 and title else tuple(terms)
+
+
+def _positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _default_title(text: str) -> str:

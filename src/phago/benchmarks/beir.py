@@ -76,7 +76,9 @@ def run(data: Path, settings: Settings | None = None, *, with_bm25s: bool = True
         colony = Colony.open(Path(tmp) / "beir.db", settings)
         start = time.perf_counter()
         ids = colony.ingest_many(
-            [DocumentInput(d.get("text", ""), d.get("title", ""), {"beir_id": str(d["_id"])}) for d in corpus]
+            # a title-only document is indexed by its title
+            [DocumentInput(d.get("text") or d.get("title", ""), d.get("title", ""), {"beir_id": str(d["_id"])})
+             for d in corpus]
         )
         ingest_s = time.perf_counter() - start
         out["ingest_docs_per_s"] = len(corpus) / ingest_s
@@ -84,13 +86,18 @@ def run(data: Path, settings: Settings | None = None, *, with_bm25s: bool = True
         report = colony.digest()
         out["digest_s"] = time.perf_counter() - start
         out["digest_ticks"] = float(report.ticks)
-        beir_of = dict(zip(ids, (str(d["_id"]) for d in corpus), strict=True))
+        # Documents with the same text are one colony document (content de-duplication): a hit counts for
+        # every BEIR id that shares it, in corpus order.
+        beir_of: dict[str, list[str]] = {}
+        for doc_id, d in zip(ids, corpus, strict=True):
+            beir_of.setdefault(doc_id, []).append(str(d["_id"]))
 
         def searcher(mode: str) -> Callable[[str, int], list[str]]:
             def search(text: str, k: int) -> list[str]:
                 ranked: dict[str, None] = {}
                 for hit in colony.query(text, k * 3, mode=mode):  # passages → documents (best passage)
-                    ranked.setdefault(beir_of[hit.document_id], None)
+                    for beir_id in beir_of[hit.document_id]:
+                        ranked.setdefault(beir_id, None)
                 return list(ranked)[:k]
             return search
 

@@ -3,8 +3,6 @@ clusters and the bridge concepts that connect them as an :class:`~phago.core.typ
 
 from __future__ import annotations
 
-import math
-
 from phago.colony.agents import Agent
 from phago.colony.state import ColonyState
 from phago.core.types import Insight
@@ -23,13 +21,9 @@ def step(state: ColonyState, agent: Agent) -> Insight | None:
     agent.idle_ticks = 0
     agent.digested_at_last_insight = state.documents_digested
     graph = state.graph
-    labels = structure.cluster_labels(graph, min_size=s.min_cluster_size)
-    part = structure.participation(graph, labels)
-    scored = sorted(
-        ((p * math.log1p(graph.concepts[c].passages), c) for c, p in part.items() if p > 0),
-        key=lambda t: (-t[0], t[1]),
-    )[: s.bridges]
-    bridges = tuple((graph.concepts[c].label, round(score, 6)) for score, c in scored)
+    bridges = tuple(
+        (label, round(score, 6)) for label, score in structure.bridge_concepts(graph, s.bridges, s.min_cluster_size)
+    )
     clusters = tuple(
         comp.top_concepts
         for comp in structure.backbone_clusters(graph, min_size=s.min_cluster_size, top=8)[:MAX_CLUSTERS]

@@ -57,6 +57,11 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN_RE.findall(text.lower())
 
 
+def has_words(text: str) -> bool:
+    """Whether :func:`tokenize` would find at least one token."""
+    return _TOKEN_RE.search(text) is not None
+
+
 def index_terms(text: str) -> list[str]:
     """Tokens used by the lexical index: :func:`tokenize` without stop words."""
     return [t for t in _TOKEN_RE.findall(text.lower()) if t not in STOP_WORDS]

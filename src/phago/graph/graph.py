@@ -56,6 +56,9 @@ class ConceptGraph:
         self.next_concept_id = 1
         self.total_occurrences = 0
         self.version = 0  # bumped by every mutation; caches of derived structure key on it
+        # bumped when concepts or edges appear or disappear (not when weights merely change), so
+        # read-optimised snapshots survive query-time reinforcement
+        self.structure_version = 0
         self.dirty = Dirty()
 
     # -- concepts and postings -------------------------------------------------------------------------
@@ -70,6 +73,7 @@ class ConceptGraph:
         ids: dict[str, int] = {}
         new = 0
         self.version += 1
+        self.structure_version += 1
         per_passage = self.passage_concepts.setdefault(passage_id, {})
         for label in sorted(counts):
             tf = counts[label]
@@ -96,6 +100,7 @@ class ConceptGraph:
     def remove_passage(self, passage_id: int) -> None:
         """Withdraw a passage's postings and concept counts; drop concepts left with none."""
         self.version += 1
+        self.structure_version += 1
         for cid, tf in self.passage_concepts.pop(passage_id, {}).items():
             c = self.concepts[cid]
             c.occurrences -= tf
@@ -155,6 +160,7 @@ class ConceptGraph:
         if new_keys:
             weights = hebbian.fresh_weight(np.array(new_counts, dtype=np.int64), w0, eta)
             e.add_many(new_keys, weights, new_counts, tick)
+            self.structure_version += 1
             if self.dirty.deleted_edges:  # re-created before the deletion was saved: it is an update now
                 self.dirty.deleted_edges.difference_update(new_keys)
             adjacency = self.adjacency
@@ -212,6 +218,7 @@ class ConceptGraph:
             self._delete_rows(np.array(gone, dtype=np.int64))
 
     def _delete_rows(self, rows: np.ndarray) -> list[tuple[int, int]]:
+        self.structure_version += 1
         keys = self.edges.remove_rows(rows)
         for a, b in keys:
             self.adjacency[a].discard(b)

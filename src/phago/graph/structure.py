@@ -7,6 +7,7 @@ networkx-based ones (weighted shortest path, sampled betweenness) serve ``explor
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import networkx as nx
@@ -99,6 +100,16 @@ def backbone_clusters(graph: ConceptGraph, *, k: int = 3, min_size: int = 3, top
     """Clusters of the mutual top-``k`` backbone: an edge stays if it is among the ``k`` strongest of both
     its endpoints. Linear-time, deterministic; used by the Synthesizer."""
     return _groups(graph, _union_find(graph, _backbone_rows(graph, k)), top, min_size)
+
+
+def bridge_concepts(graph: ConceptGraph, k: int, min_cluster_size: int) -> list[tuple[str, float]]:
+    """Concepts whose strength spreads across backbone clusters: participation × ln(1 + passages)."""
+    part = participation(graph, cluster_labels(graph, min_size=min_cluster_size))
+    scored = sorted(
+        ((p * math.log1p(graph.concepts[c].passages), c) for c, p in part.items() if p > 0),
+        key=lambda t: (-t[0], t[1]),
+    )[:k]
+    return [(graph.concepts[c].label, s) for s, c in scored]
 
 
 def _backbone_rows(graph: ConceptGraph, k: int) -> np.ndarray:

@@ -4,7 +4,8 @@ Seeds are the query's concepts, weighted by idf. Each hop passes activation alon
 their weight (``a_j += decay · a_i · w_ij``); the strongest ``fanout`` concepts reached survive each hop.
 Mapping activation to passages is done by :func:`phago.retrieval.search.graph_scores`.
 
-The CSR snapshot of the adjacency is rebuilt only when the graph's version changes.
+The CSR snapshot of the adjacency (edge rows; weights are read live) is rebuilt only when concepts or edges
+appear or disappear.
 """
 
 from __future__ import annotations
@@ -32,19 +33,20 @@ class GraphSnapshot:
     """Read-optimised CSR views of a :class:`ConceptGraph`."""
 
     def __init__(self, graph: ConceptGraph) -> None:
-        self.version = graph.version
+        self.version = graph.structure_version
+        self._weights = graph.edges  # weights are read live, so reinforcement needs no rebuild
         self.label_terms: dict[int, tuple[str, ...]] = {}  # concept -> analysed label, filled on demand
         n = graph.next_concept_id
         e = graph.edges
         rows = e.live_rows()
         src = np.concatenate([e.src[rows], e.dst[rows]])
         dst = np.concatenate([e.dst[rows], e.src[rows]])
-        w = np.concatenate([e.weight[rows], e.weight[rows]])
+        erow = np.concatenate([rows, rows])
         order = np.lexsort((dst, src))
         self.adj_indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=self.adj_indptr[1:])
         self.adj_indices = dst[order]
-        self.adj_weights = w[order]
+        self.adj_rows = erow[order]
         # idf of each concept over digested passages: rarer concepts seed more activation
         passages = np.zeros(n, dtype=np.float64)
         for cid, c in graph.concepts.items():
@@ -54,7 +56,7 @@ class GraphSnapshot:
 
     def neighbours(self, cid: int) -> tuple[IntArray, FloatArray]:
         lo, hi = self.adj_indptr[cid], self.adj_indptr[cid + 1]
-        return self.adj_indices[lo:hi], self.adj_weights[lo:hi]
+        return self.adj_indices[lo:hi], self._weights.weight[self.adj_rows[lo:hi]]
 
 
 def query_concepts(graph: ConceptGraph, text: str, min_term_length: int, phrase_max_words: int) -> list[int]:

@@ -43,6 +43,8 @@ class ChangeSet:
     insights: list[Insight] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    # passage -> (embedding model name, float32 vector bytes); deleted with their passages
+    vectors: dict[int, tuple[str, bytes]] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))

@@ -21,6 +21,7 @@ class _Tables:
     insights: dict[int, Insight] = field(default_factory=dict)
     anomalies: dict[int, Anomaly] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    vectors: dict[int, tuple[str, bytes]] = field(default_factory=dict)
 
 
 class MemoryStore:
@@ -48,6 +49,7 @@ class MemoryStore:
                 insights=sorted(t.insights.values(), key=lambda i: i.id),
                 anomalies=sorted(t.anomalies.values(), key=lambda a: a.id),
                 meta=t.meta,
+                vectors=t.vectors,
             )
         )
 
@@ -62,6 +64,7 @@ class MemoryStore:
             for pid in [p.id for p in t.passages.values() if p.document_id == doc_id]:
                 del t.passages[pid]
                 t.postings.pop(pid, None)
+                t.vectors.pop(pid, None)
             for aid in [a.id for a in t.anomalies.values() if a.document_id == doc_id]:
                 del t.anomalies[aid]
         for doc in changes.documents:
@@ -96,6 +99,10 @@ class MemoryStore:
             if an.document_id not in t.documents:
                 raise ValueError(f"anomaly {an.id} refers to unknown document {an.document_id!r}")
             t.anomalies[an.id] = an
+        for pid, vec in changes.vectors.items():
+            if pid not in t.passages:
+                raise ValueError(f"vector refers to unknown passage {pid}")
+            t.vectors[pid] = vec
         t.meta.update(changes.meta)
         self._t = t
 
@@ -120,4 +127,5 @@ def _copy_changes(c: ChangeSet) -> ChangeSet:
         insights=list(c.insights),
         anomalies=list(c.anomalies),
         meta=dict(c.meta),
+        vectors=dict(c.vectors),
     )

@@ -47,4 +47,17 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     ),
 )
 
+MIGRATIONS += (
+    (
+        2,
+        "passage vectors for dense retrieval",
+        """
+        CREATE TABLE passage_vectors (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+            model TEXT NOT NULL, vector BLOB NOT NULL
+        );
+        """,
+    ),
+)
+
 LATEST = MIGRATIONS[-1][0]

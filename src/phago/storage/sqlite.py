@@ -143,6 +143,9 @@ class SQLiteStore:
                 Anomaly(aid, tick, doc_id, p["novelty"], p["drift"], tuple(p["new_concepts"]))
             )
         cs.meta = dict(db.execute("SELECT key, value FROM meta"))
+        cs.vectors = {pid: (model, blob) for pid, model, blob in db.execute(
+            "SELECT passage_id, model, vector FROM passage_vectors"
+        )}
         return cs
 
     def apply(self, changes: ChangeSet) -> None:
@@ -245,6 +248,10 @@ class SQLiteStore:
             ],
         )
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(c.meta.items()))
+        db.executemany(
+            "INSERT OR REPLACE INTO passage_vectors VALUES (?, ?, ?)",
+            [(pid, model, blob) for pid, (model, blob) in c.vectors.items()],
+        )
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # closing twice or after a failed open is harmless
