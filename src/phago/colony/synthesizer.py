@@ -21,13 +21,12 @@ def step(state: ColonyState, agent: Agent) -> Insight | None:
     agent.idle_ticks = 0
     agent.digested_at_last_insight = state.documents_digested
     graph = state.graph
+    labels = structure.cluster_labels(graph, min_size=s.min_cluster_size)  # one backbone pass serves both
     bridges = tuple(
-        (label, round(score, 6)) for label, score in structure.bridge_concepts(graph, s.bridges, s.min_cluster_size)
+        (label, round(score, 6))
+        for label, score in structure.bridge_concepts(graph, s.bridges, s.min_cluster_size, labels)
     )
-    clusters = tuple(
-        comp.top_concepts
-        for comp in structure.backbone_clusters(graph, min_size=s.min_cluster_size, top=8)[:MAX_CLUSTERS]
-    )
+    clusters = tuple(comp.top_concepts for comp in structure.clusters_of(graph, labels, top=8)[:MAX_CLUSTERS])
     insight = Insight(state.next_insight_id, state.tick, state.documents_digested, bridges, clusters)
     state.next_insight_id += 1
     state.insights.append(insight)

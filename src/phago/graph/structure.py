@@ -102,9 +102,15 @@ def backbone_clusters(graph: ConceptGraph, *, k: int = 3, min_size: int = 3, top
     return _groups(graph, _union_find(graph, _backbone_rows(graph, k)), top, min_size)
 
 
-def bridge_concepts(graph: ConceptGraph, k: int, min_cluster_size: int) -> list[tuple[str, float]]:
-    """Concepts whose strength spreads across backbone clusters: participation × ln(1 + passages)."""
-    part = participation(graph, cluster_labels(graph, min_size=min_cluster_size))
+def bridge_concepts(
+    graph: ConceptGraph, k: int, min_cluster_size: int, labels: dict[int, int] | None = None
+) -> list[tuple[str, float]]:
+    """Concepts whose strength spreads across backbone clusters: participation × ln(1 + passages).
+
+    ``labels`` (from :func:`cluster_labels`) may be passed when already computed."""
+    if labels is None:
+        labels = cluster_labels(graph, min_size=min_cluster_size)
+    part = participation(graph, labels)
     scored = sorted(
         ((p * math.log1p(graph.concepts[c].passages), c) for c, p in part.items() if p > 0),
         key=lambda t: (-t[0], t[1]),
@@ -158,6 +164,11 @@ def participation(graph: ConceptGraph, cluster_of: dict[int, int]) -> dict[int, 
     sq = np.bincount(nodes_of, weights=frac * frac, minlength=graph.next_concept_id)
     present = np.flatnonzero(s_i > 0)
     return {int(c): float(1.0 - sq[c]) for c in present}
+
+
+def clusters_of(graph: ConceptGraph, labels: dict[int, int], *, top: int = 5) -> list[Component]:
+    """Components described by their strongest concepts, for labels from :func:`cluster_labels`."""
+    return _groups(graph, labels, top, min_size=1)
 
 
 def _union_find(graph: ConceptGraph, rows: np.ndarray) -> dict[int, int]:
