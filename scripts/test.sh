@@ -5,8 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian's Chromium for the dashboard's browser test (Playwright drives it; never `playwright install`).
+if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 python -m pip install --quiet --upgrade pip >/dev/null
-python -m pip install --quiet -e '.[dev,bench,mcp,langchain,llamaindex]'
+python -m pip install --quiet -e '.[dev,bench,server,mcp,langchain,llamaindex]'
 # The MCP conformance suite (npm; pinned, installed into artifacts/, run offline by the tests).
 if command -v npm >/dev/null; then
     bash tests/mcp/install_conformance.sh >/dev/null
