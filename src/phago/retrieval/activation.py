@@ -42,7 +42,9 @@ class GraphSnapshot:
         src = np.concatenate([e.src[rows], e.dst[rows]])
         dst = np.concatenate([e.dst[rows], e.src[rows]])
         erow = np.concatenate([rows, rows])
-        order = np.lexsort((dst, src))
+        w = np.concatenate([e.weight[rows], e.weight[rows]])
+        # each concept's neighbours strongest first (ties by id), so a hop can read just the strongest few
+        order = np.lexsort((dst, -w, src))
         self.adj_indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=self.adj_indptr[1:])
         self.adj_indices = dst[order]
@@ -54,8 +56,11 @@ class GraphSnapshot:
         total = max(1, len(graph.passage_concepts))
         self.idf = np.log1p(total / np.maximum(passages, 1.0))
 
-    def neighbours(self, cid: int) -> tuple[IntArray, FloatArray]:
+    def neighbours(self, cid: int, limit: int | None = None) -> tuple[IntArray, FloatArray]:
+        """Neighbours and live edge weights, strongest first as of the snapshot; at most ``limit``."""
         lo, hi = self.adj_indptr[cid], self.adj_indptr[cid + 1]
+        if limit is not None:
+            hi = min(hi, lo + limit)
         return self.adj_indices[lo:hi], self._weights.weight[self.adj_rows[lo:hi]]
 
 
@@ -84,7 +89,9 @@ def spread(snap: GraphSnapshot, seeds: list[int], *, hops: int, decay: float, fa
     via: dict[int, tuple[int, float]] = {}
     frontier = dict(seed_act)
     for _ in range(hops):
-        parts = [(cid, a, *snap.neighbours(cid)) for cid, a in frontier.items()]
+        # a concept passes activation along its strongest edges only: a hub's long tail of weak edges
+        # cannot win a place among the ``fanout`` survivors anyway
+        parts = [(cid, a, *snap.neighbours(cid, 4 * fanout)) for cid, a in frontier.items()]
         parts = [p for p in parts if p[2].size]
         if not parts:
             break
