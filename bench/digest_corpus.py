@@ -1,6 +1,7 @@
 """Benchmark (not a test): ingest and fully digest the original 100-document Phago corpus.
 
-Reports wall time (ingest + digest), peak RSS, concepts and edges, as JSON. Each repetition runs in a fresh
+Reports wall time and CPU time (ingest + digest), peak RSS, concepts and edges, as JSON; CPU time is the
+steadier figure on a machine shared with other work. Each repetition runs in a fresh
 process so peak RSS is that of one run. Usage:
 
     python bench/digest_corpus.py [--data ../shared/bench/phago-corpus] [--repeat 5] [--store sqlite|memory]
@@ -28,16 +29,19 @@ def one_run(data: Path, store: str) -> dict[str, float]:
     docs = [DocumentInput(f.read_text(encoding="utf-8"), f.stem) for f in files]
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
+        cpu_start = time.process_time()
         colony = Colony.open(Path(tmp) / "bench.db") if store == "sqlite" else Colony()
         with colony:
             colony.ingest_many(docs)
             ingested = time.perf_counter()
             report = colony.digest()
             done = time.perf_counter()
+            cpu_done = time.process_time()
             stats = colony.stats()
     return {
         "documents": len(docs),
         "seconds": done - start,
+        "cpu_seconds": cpu_done - cpu_start,
         "ingest_seconds": ingested - start,
         "digest_seconds": done - ingested,
         "ticks": report.ticks,
