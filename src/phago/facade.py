@@ -11,8 +11,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
-import numpy as np
-
 from phago import export as export_mod
 from phago.colony import engine, lifecycle, persistence
 from phago.colony.agents import Agent
@@ -61,7 +59,6 @@ class Colony:
         self._bus = EventBus()
         self._partition_cache: tuple[int, communities_mod.Partition] | None = None
         self._snapshot: GraphSnapshot | None = None
-        self._dense: object | None = None
         snapshot = self._store.load()
         stored = snapshot.meta.get("settings")
         if settings is None:
@@ -338,11 +335,8 @@ class Colony:
         mode = q.mode if mode is None else mode
         if mode not in fusion.MODES:
             raise InputError(f"mode must be one of {', '.join(fusion.MODES)}, got {mode!r}")
-        if mode == "dense" and self._dense is None:
-            raise InputError(
-                "mode 'dense' needs an embedder: open the colony with embedder=... "
-                "(pip install 'phago[embeddings]')"
-            )
+        if mode == "dense":
+            raise InputError("mode 'dense' needs an embedder, and this version of Phago has none yet")
         return k, float(alpha), mode
 
     def _query_context(self) -> search_mod.QueryContext:
@@ -358,11 +352,7 @@ class Colony:
             st.analyze,
             d.min_term_length,
             d.phrase_max_words,
-            self._dense_scores if self._dense is not None else None,
         )
-
-    def _dense_scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError  # replaced when an embedder is attached (phago.retrieval.dense)
 
     def concepts(
         self, text: str, k: int = 10, *, kinds: tuple[str, ...] = ("term", "phrase")
