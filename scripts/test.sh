@@ -11,7 +11,7 @@ if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null; then
 fi
 
 python -m pip install --quiet --upgrade pip >/dev/null
-python -m pip install --quiet -e '.[dev,bench,server,mcp,langchain,llamaindex]'
+python -m pip install --quiet -e '.[dev,bench,server,mcp,langchain,llamaindex,embeddings]'
 # The MCP conformance suite (npm; pinned, installed into artifacts/, run offline by the tests).
 if command -v npm >/dev/null; then
     bash tests/mcp/install_conformance.sh >/dev/null

@@ -47,7 +47,16 @@ class CliState:
     config_file: Path | None
     db_option: Path | None
     json: bool
+    embeddings: bool = False
     _settings: Settings | None = None
+
+    def embedder(self) -> Any:
+        """The MiniLM embedder when ``--embeddings`` was given (extra ``embeddings``), else ``None``."""
+        if not self.embeddings:
+            return None
+        from phago.retrieval.dense import default_embedder
+
+        return default_embedder()
 
     @property
     def settings(self) -> Settings:
@@ -83,11 +92,13 @@ class PhagoGroup(click.Group):
     help=f"Configuration file (default: the nearest {CONFIG_FILENAME} here or above).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
+@click.option("--embeddings", is_flag=True,
+              help="Attach the MiniLM embedder for dense retrieval (pip install 'phago[embeddings]').")
 @click.version_option(__version__, prog_name="phago")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config_file: Path | None, as_json: bool) -> None:
+def main(ctx: click.Context, db: Path | None, config_file: Path | None, as_json: bool, embeddings: bool) -> None:
     """Phago: a self-organising memory for AI agents."""
-    ctx.obj = CliState(config_file, db, as_json)
+    ctx.obj = CliState(config_file, db, as_json, embeddings)
 
 
 def _state(ctx: click.Context) -> CliState:
@@ -103,7 +114,7 @@ def _open(ctx: click.Context, *, must_exist: bool) -> Any:
     settings = st.settings
     if must_exist and not st.db.exists():
         raise InputError(f"no colony at {st.db}; create one with `phago ingest PATH` (or pass --db)")
-    return Colony.open(st.db, settings)
+    return Colony.open(st.db, settings, embedder=st.embedder())
 
 
 def _jsonable(value: Any) -> Any:
@@ -465,10 +476,13 @@ def _print_figures(ctx: click.Context, figures: dict[str, Any]) -> None:
 @click.option("--no-bm25s", is_flag=True, help="Skip the bm25s reference run.")
 @click.pass_context
 def bench_beir(ctx: click.Context, data: Path, no_bm25s: bool) -> None:
-    """nDCG@10 / Recall@100 per mode, ingest docs/s, query latency, peak RSS; bm25s beside."""
+    """nDCG@10 / Recall@100 per mode, ingest docs/s, query latency, peak RSS; bm25s beside.
+
+    With the global --embeddings flag the dense and lexical+graph+dense figures are added."""
     from phago.benchmarks import beir
 
-    _print_figures(ctx, beir.run(data, _state(ctx).settings, with_bm25s=not no_bm25s))
+    st = _state(ctx)
+    _print_figures(ctx, beir.run(data, st.settings, with_bm25s=not no_bm25s, embedder=st.embedder()))
 
 
 @bench.command("phago-corpus")

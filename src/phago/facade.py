@@ -11,6 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
+import numpy as np
+
 from phago import export as export_mod
 from phago.colony import engine, lifecycle, persistence
 from phago.colony.agents import Agent
@@ -39,6 +41,8 @@ from phago.retrieval import activation as act_mod
 from phago.retrieval import fusion
 from phago.retrieval import search as search_mod
 from phago.retrieval.activation import GraphSnapshot
+from phago.retrieval.dense import Embedder
+from phago.retrieval.passage_vectors import PassageVectors
 from phago.storage.base import Store
 from phago.storage.memory import MemoryStore
 from phago.storage.sqlite import SQLiteStore
@@ -52,13 +56,16 @@ class Colony:
     over ticks (:meth:`run`) or at once (:meth:`digest`). Methods are thread-safe.
     """
 
-    def __init__(self, store: Store | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self, store: Store | None = None, settings: Settings | None = None, *, embedder: Embedder | None = None
+    ) -> None:
         self._store: Store = store if store is not None else MemoryStore()
         self._lock = threading.RLock()
         self._closed = False
         self._bus = EventBus()
         self._partition_cache: tuple[int, communities_mod.Partition] | None = None
         self._snapshot: GraphSnapshot | None = None
+        self._dense: PassageVectors | None = PassageVectors(embedder) if embedder is not None else None
         snapshot = self._store.load()
         stored = snapshot.meta.get("settings")
         if settings is None:
@@ -67,18 +74,21 @@ class Colony:
             )
         self._settings = settings
         self._state = persistence.restore(snapshot, settings, self._bus)
+        if self._dense is not None:
+            self._dense.load(snapshot.vectors, self._state.passages, self._titles())
         if not snapshot.meta:
             engine.populate(self._state)
-        if not snapshot.meta or stored != settings.to_json():
+        if not snapshot.meta or stored != settings.to_json() or (self._dense and self._dense.pending):
             self._save()
 
     @classmethod
-    def open(cls, path: str | Path, settings: Settings | None = None) -> Colony:
+    def open(cls, path: str | Path, settings: Settings | None = None, *, embedder: Embedder | None = None
+             ) -> Colony:
         """Open (or create) the colony stored in the SQLite file ``path``.
 
         Without ``settings`` the colony keeps the settings it was created with (defaults for a new file).
         """
-        return cls(SQLiteStore(path), settings)
+        return cls(SQLiteStore(path), settings, embedder=embedder)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     @property
@@ -132,8 +142,15 @@ class Colony:
             self._check_open()
             ids: list[str] = []
             try:
+                new_passages = len(self._state.passages)
                 for doc_text, item, content_hash in prepared:
                     ids.append(self._add_document(doc_text, item, content_hash))
+                if self._dense is not None and len(self._state.passages) > new_passages:
+                    st = self._state
+                    fresh = [
+                        st.passages[p] for p in st.pending.passages if p in st.passages and p not in self._dense.index
+                    ]
+                    self._dense.add_passages(fresh, self._titles())
                 self._save()
             except BaseException:
                 self._reload()
@@ -234,6 +251,8 @@ class Colony:
         st.backlog -= doc.passage_count - doc.digested_passages
         st.graph.withdraw(st.contributions.pop(document_id, Counter()))
         st.lexical.remove_document(st.doc_keys.pop(document_id))
+        if self._dense is not None:
+            self._dense.remove(st.doc_passages[document_id])
         for pid in st.doc_passages.pop(document_id):
             p = st.passages.pop(pid)
             st.graph.remove_passage(pid)
@@ -335,8 +354,11 @@ class Colony:
         mode = q.mode if mode is None else mode
         if mode not in fusion.MODES:
             raise InputError(f"mode must be one of {', '.join(fusion.MODES)}, got {mode!r}")
-        if mode == "dense":
-            raise InputError("mode 'dense' needs an embedder, and this version of Phago has none yet")
+        if mode == "dense" and self._dense is None:
+            raise InputError(
+                "mode 'dense' needs an embedder: open the colony with embedder=... "
+                "(pip install 'phago[embeddings]')"
+            )
         return k, float(alpha), mode
 
     def _query_context(self) -> search_mod.QueryContext:
@@ -352,7 +374,15 @@ class Colony:
             st.analyze,
             d.min_term_length,
             d.phrase_max_words,
+            self._dense_scores if self._dense is not None else None,
         )
+
+    def _dense_scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        assert self._dense is not None
+        return self._dense.scores(text)
+
+    def _titles(self) -> dict[str, str]:
+        return {d.id: d.title for d in self._state.documents.values()}
 
     def concepts(
         self, text: str, k: int = 10, *, kinds: tuple[str, ...] = ("term", "phrase")
@@ -598,13 +628,22 @@ class Colony:
     def _reload(self) -> None:
         """Throw away unsaved in-memory changes: rebuild from what the store holds (and drop every cache
         derived from the discarded state)."""
-        self._state = persistence.restore(self._store.load(), self._settings, self._bus)
+        snapshot = self._store.load()
+        self._state = persistence.restore(snapshot, self._settings, self._bus)
+        if self._dense is not None:
+            self._dense = PassageVectors(self._dense.embedder)
+            self._dense.load(snapshot.vectors, self._state.passages, self._titles())
         self._snapshot = None
         self._partition_cache = None
 
     def _save(self) -> None:
-        self._store.apply(persistence.changes(self._state, self._settings))
+        changes = persistence.changes(self._state, self._settings)
+        if self._dense is not None:
+            changes.vectors = {pid: v for pid, v in self._dense.pending.items() if pid in self._state.passages}
+        self._store.apply(changes)
         persistence.mark_saved(self._state)
+        if self._dense is not None:
+            self._dense.pending.clear()
 
 
 def _positive(name: str, value: object) -> None:

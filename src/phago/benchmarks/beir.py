@@ -21,6 +21,7 @@ from phago.config import Settings
 from phago.core.types import DocumentInput
 from phago.errors import InputError, MissingExtra
 from phago.facade import Colony
+from phago.retrieval.dense import Embedder
 from phago.retrieval.evaluation import ndcg_at_k, recall_at_k
 
 
@@ -66,14 +67,14 @@ def _latency(search: Callable[[str, int], object], texts: Sequence[str]) -> dict
     return {"p50": percentile(times, 50), "p95": percentile(times, 95), "p99": percentile(times, 99)}
 
 
-def run(data: Path, settings: Settings | None = None, *, with_bm25s: bool = True, embedder: object | None = None
+def run(data: Path, settings: Settings | None = None, *, with_bm25s: bool = True, embedder: Embedder | None = None
         ) -> dict[str, float | str]:
     corpus, queries, qrels = load(data)
     settings = (settings or Settings()).with_overrides({"query.reinforce": False})
     out: dict[str, float | str] = {"machine": machine(), "documents": float(len(corpus)), "queries": float(len(qrels))}
     texts = [queries[q] for q in qrels]
     with tempfile.TemporaryDirectory() as tmp:
-        colony = Colony.open(Path(tmp) / "beir.db", settings)
+        colony = Colony.open(Path(tmp) / "beir.db", settings, embedder=embedder)
         start = time.perf_counter()
         ids = colony.ingest_many(
             # a title-only document is indexed by its title
@@ -102,6 +103,10 @@ def run(data: Path, settings: Settings | None = None, *, with_bm25s: bool = True
             return search
 
         modes = {"lexical": "lexical", "lexical+graph": "hybrid", "rrf": "rrf", "graph": "graph"}
+        if embedder is not None:  # hybrid now also carries dense_weight × dense
+            modes = {"lexical": "lexical", "lexical+graph+dense": "hybrid", "rrf": "rrf", "graph": "graph",
+                     "dense": "dense"}
+            out["embedder"] = embedder.name
         for name, mode in modes.items():
             out[f"ndcg@10.{name}"], out[f"recall@100.{name}"] = _evaluate(searcher(mode), queries, qrels)
         default = settings.query.mode
