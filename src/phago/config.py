@@ -192,10 +192,10 @@ class QuerySettings(_Section):
         description="Default retrieval mode: hybrid (alpha blend), rrf, lexical, graph or dense.",
     )
     alpha: float = Field(
-        0.8, ge=0, le=1, description="Hybrid weight of lexical scores (1 − alpha goes to the graph)."
+        0.9, ge=0, le=1, description="Hybrid weight of lexical scores (1 − alpha goes to the graph)."
     )
     dense_weight: float = Field(
-        0.5,
+        1.0,
         ge=0,
         le=10,
         description="Hybrid weight of dense (embedding) scores, when an embedder is attached.",

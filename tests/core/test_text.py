@@ -24,6 +24,11 @@ def test_normalise_unifies_line_endings_and_collapses_spaces() -> None:
     assert normalise(raw) == "Alpha beta\ngamma\ndelta\n\n\nepsilon zeta"
 
 
+@pytest.mark.parametrize("sep", ["\t", "\f", "\v", "  ", " \t", "\t "])
+def test_normalise_turns_any_run_of_blanks_into_one_space(sep: str) -> None:
+    assert normalise(f"alpha{sep}beta gamma") == "alpha beta gamma"
+
+
 def test_normalise_keeps_paragraph_breaks() -> None:
     assert normalise("one\n\ntwo") == "one\n\ntwo"
     assert "\n\n" in normalise("First paragraph.  \n   \nSecond paragraph.")
@@ -111,6 +116,10 @@ def test_sentences_split_at_terminal_punctuation() -> None:
             ["See Fig. 3 and Smith et al. for details.", "Done."],
         ),
         ("J. Watson and F. Crick found it. Then more.", ["J. Watson and F. Crick found it.", "Then more."]),
+        ("(e.g. saliva) works. Done.", ["(e.g. saliva) works.", "Done."]),
+        ("Ends with a.\u00a0Next starts.", ["Ends with a.\u00a0Next starts."]),
+        ("A " + "x" * 40 + ". Next one.", ["A " + "x" * 40 + ".", "Next one."]),
+        ("Spaced out . Next one.", ["Spaced out .", "Next one."]),
     ],
 )
 def test_abbreviations_are_not_sentence_ends(text: str, expected: list[str]) -> None:

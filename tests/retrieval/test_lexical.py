@@ -233,10 +233,23 @@ def test_score_dense_agrees_with_score(docs: list[list[str]], document_weight: f
     for q in queries(docs, n=40, seed=13):
         pids, scores = index.score(q)
         dense = index.score_dense(q)
-        assert dense.shape == (index.size,)
+        assert dense.shape == (index.size,) == (len(docs) + 1,)  # one past the largest id, not the buffer
         assert np.flatnonzero(dense > 0).tolist() == pids.tolist()
         np.testing.assert_allclose(dense[pids], scores, rtol=1e-12)
         assert 5 not in pids.tolist()
+
+
+def test_explain_many_gives_each_passage_its_matched_terms_and_bm25_contributions(docs: list[list[str]]) -> None:
+    index = LexicalIndex(K1, B, document_weight=0.0)
+    for pid, d in enumerate(docs):
+        index.add(pid, 0, d)
+    for q in queries(docs, n=20, seed=19):
+        pids, scores = index.score(q)
+        explained = index.explain_many(q, pids.tolist())
+        assert explained == [index.explain(q, pid) for pid in pids.tolist()]
+        for pid, score, terms in zip(pids.tolist(), scores, explained, strict=True):
+            assert [t for t, _ in terms] == [t for t in dict.fromkeys(q) if t in docs[pid]]
+            assert sum(c for _, c in terms) == pytest.approx(score, rel=1e-12)
 
 
 def test_document_context_adds_document_bm25_only_to_matching_passages(docs: list[list[str]]) -> None:

@@ -48,7 +48,8 @@ STOP_WORDS: frozenset[str] = frozenset(
 def normalise(text: str) -> str:
     """Unicode NFC, unified line endings, collapsed runs of spaces; paragraph breaks are kept."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACE_RE.sub(" ", text)
+    if "  " in text or "\t" in text or "\f" in text or "\v" in text:  # most texts need no substitution
+        text = _SPACE_RE.sub(" ", text)
     return "\n".join(line.strip() for line in text.split("\n")).strip()
 
 
@@ -113,10 +114,9 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 def _is_abbreviation(text: str, start: int, dot: int) -> bool:
     if text[dot] != ".":
         return False
-    word_start = dot
-    while word_start > start and not text[word_start - 1].isspace():
-        word_start -= 1
-    word = text[word_start:dot].lower().strip("(\"'[")
+    # the word before the dot (a longer word than the window is no abbreviation and no initial either)
+    before = text[max(start, dot - 32) : dot]
+    word = "" if not before or before[-1].isspace() else before.split()[-1].lower().strip("(\"'[")
     if word in _ABBREVIATIONS:
         return True
     # Single capital letter initials ("J. Smith") and decimals are not sentence ends.

@@ -56,12 +56,10 @@ class GraphSnapshot:
         total = max(1, len(graph.passage_concepts))
         self.idf = np.log1p(total / np.maximum(passages, 1.0))
 
-    def neighbours(self, cid: int, limit: int | None = None) -> tuple[IntArray, FloatArray]:
-        """Neighbours and live edge weights, strongest first as of the snapshot; at most ``limit``."""
-        lo, hi = self.adj_indptr[cid], self.adj_indptr[cid + 1]
-        if limit is not None:
-            hi = min(hi, lo + limit)
-        return self.adj_indices[lo:hi], self._weights.weight[self.adj_rows[lo:hi]]
+    def weight_of(self, positions: IntArray) -> FloatArray:
+        """Live weights of the edges at CSR ``positions``."""
+        weights: FloatArray = self._weights.weight[self.adj_rows[positions]]
+        return weights
 
 
 def query_concepts(graph: ConceptGraph, text: str, min_term_length: int, phrase_max_words: int) -> list[int]:
@@ -87,29 +85,34 @@ def spread(snap: GraphSnapshot, seeds: list[int], *, hops: int, decay: float, fa
     seed_act = {c: a / total for c, a in seed_act.items()}
     activation = dict(seed_act)
     via: dict[int, tuple[int, float]] = {}
-    frontier = dict(seed_act)
+    frontier_ids: IntArray = np.array(list(seed_act), dtype=np.int64)
+    frontier_act: FloatArray = np.array(list(seed_act.values()), dtype=np.float64)
+    limit = 4 * fanout  # a concept passes activation along its strongest edges only: a hub's long tail of
+    # weak edges cannot win a place among the ``fanout`` survivors anyway
     for _ in range(hops):
-        # a concept passes activation along its strongest edges only: a hub's long tail of weak edges
-        # cannot win a place among the ``fanout`` survivors anyway
-        parts = [(cid, a, *snap.neighbours(cid, 4 * fanout)) for cid, a in frontier.items()]
-        parts = [p for p in parts if p[2].size]
-        if not parts:
+        lo = snap.adj_indptr[frontier_ids]
+        counts = np.minimum(snap.adj_indptr[frontier_ids + 1] - lo, limit)
+        total_n = int(counts.sum())
+        if total_n == 0:
             break
-        keys = np.concatenate([p[2] for p in parts])
-        ws = np.concatenate([p[3] for p in parts])
-        contrib = np.concatenate([decay * p[1] * p[3] for p in parts])
-        parent = np.concatenate([np.full(p[2].size, p[0], dtype=np.int64) for p in parts])
+        # positions lo .. lo + count of every frontier concept's row, in one vector
+        starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+        pos = starts + np.arange(total_n)
+        keys = snap.adj_indices[pos]
+        ws = snap.weight_of(pos)
+        parent = np.repeat(frontier_ids, counts)
+        contrib = decay * np.repeat(frontier_act, counts) * ws
         uniq, inv = np.unique(keys, return_inverse=True)
-        incoming = np.bincount(inv, weights=contrib, minlength=uniq.size)
+        incoming = np.bincount(inv, weights=contrib, minlength=uniq.size).astype(np.float64, copy=False)
         # the strongest single contribution to each reached concept names the edge that explains it
         order = np.lexsort((parent, -contrib, inv))
         first = order[np.r_[0, np.flatnonzero(np.diff(inv[order])) + 1]]
         take = np.lexsort((uniq, -incoming))[:fanout]
-        frontier = {}
-        for i in take.tolist():
-            j, a = int(uniq[i]), float(incoming[i])
+        frontier_ids, frontier_act = uniq[take].astype(np.int64), incoming[take]
+        best = first[take]
+        for j, a, par, w in zip(frontier_ids.tolist(), frontier_act.tolist(), parent[best].tolist(),
+                                ws[best].tolist(), strict=True):
             activation[j] = activation.get(j, 0.0) + a
             if j not in seed_act and j not in via:
-                via[j] = (int(parent[first[i]]), float(ws[first[i]]))
-            frontier[j] = a
+                via[j] = (par, w)
     return Activation(seed_act, activation, via)

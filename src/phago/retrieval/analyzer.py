@@ -12,6 +12,7 @@ from phago.core.text import index_terms
 from phago.errors import ConfigError
 
 STEMMERS = ("english", "none")
+STEM_CACHE_SIZE = 500_000  # distinct words remembered (a word is stemmed once; the cache restarts when full)
 
 
 def make_analyzer(stemmer: str) -> Callable[[str], list[str]]:
@@ -21,9 +22,18 @@ def make_analyzer(stemmer: str) -> Callable[[str], list[str]]:
         raise ConfigError(f"lexical.stemmer: invalid value {stemmer!r} (allowed: {', '.join(STEMMERS)})")
     import Stemmer  # PyStemmer, a core dependency
 
-    stem_words = Stemmer.Stemmer("english").stemWords
+    stem_word = Stemmer.Stemmer("english").stemWord
+    stems: dict[str, str] = {}
 
     def analyze(text: str) -> list[str]:
-        return list(stem_words(index_terms(text)))
+        out = []
+        for word in index_terms(text):
+            stem = stems.get(word)
+            if stem is None:
+                if len(stems) >= STEM_CACHE_SIZE:
+                    stems.clear()
+                stem = stems[word] = stem_word(word)
+            out.append(stem)
+        return out
 
     return analyze

@@ -190,7 +190,8 @@ class LexicalIndex:
         self.passages = BM25Field(k1, b)
         self.documents = DocumentField(k1, b)
         self.document_weight = document_weight
-        self.owner: IntArray = np.zeros(1024, dtype=np.int64)  # passage id -> document key
+        self.owner: IntArray = np.zeros(1024, dtype=np.int64)  # passage id -> document key (grows by doubling)
+        self._size = 0  # one past the largest passage id indexed
 
     def __len__(self) -> int:
         return self.passages.count
@@ -220,6 +221,7 @@ class LexicalIndex:
             grown[: len(self.owner)] = self.owner
             self.owner = grown
         self.owner[passage_id] = doc_key
+        self._size = max(self._size, passage_id + 1)
         counts = Counter(terms)
         self.passages.add_counts(passage_id, counts, len(terms))
         return counts
@@ -236,14 +238,14 @@ class LexicalIndex:
     @property
     def size(self) -> int:
         """One past the largest passage id ever indexed (the length of dense score vectors)."""
-        return len(self.owner)
+        return self._size
 
     def score_dense(self, terms: Sequence[str]) -> FloatArray:
         """Lexical score of every passage id (< :attr:`size`): its BM25 plus document context."""
         scores = self.passages.score_dense(terms, self.size)
         if self.document_weight and scores.any():
             docs = self._document_scores(terms)
-            scores = scores + self.document_weight * docs[self.owner] * (scores > 0)
+            scores = scores + self.document_weight * docs[self.owner[: self.size]] * (scores > 0)
         return scores
 
     def search(self, terms: Sequence[str], k: int) -> list[LexicalHit]:
@@ -252,18 +254,23 @@ class LexicalIndex:
         if pids.size == 0 or k <= 0:
             return []
         top = top_k(pids, scores, k)
-        return [LexicalHit(int(pids[i]), float(scores[i]), self.explain(terms, int(pids[i]))) for i in top]
+        chosen = [int(pids[i]) for i in top]
+        return [LexicalHit(pid, float(scores[i]), expl)
+                for pid, i, expl in zip(chosen, top, self.explain_many(terms, chosen), strict=True)]
 
     def explain(self, terms: Sequence[str], passage_id: int) -> tuple[tuple[str, float], ...]:
-        out = []
-        avgdl = self.passages.avgdl()
+        return self.explain_many(terms, [passage_id])[0]
+
+    def explain_many(self, terms: Sequence[str], passage_ids: Sequence[int]) -> list[tuple[tuple[str, float], ...]]:
+        """Each passage's matched query terms with their BM25 contribution (one pass over the query's terms)."""
         f = self.passages
-        for t in dict.fromkeys(terms):
-            tf = f.postings.get(t, {}).get(passage_id)
-            if tf:
-                norm = f.k1 * (1.0 - f.b + f.b * f.lengths[passage_id] / avgdl)
-                out.append((t, float(f.idf(t) * tf / (tf + norm))))
-        return tuple(out)
+        avgdl = f.avgdl()
+        matched = [(t, plist, f.idf(t)) for t in dict.fromkeys(terms) if (plist := f.postings.get(t))]
+        out = []
+        for pid, length in zip(passage_ids, f.lengths[np.asarray(passage_ids, dtype=np.int64)].tolist(), strict=True):
+            norm = f.k1 * (1.0 - f.b + f.b * length / avgdl)
+            out.append(tuple((t, idf * tf / (tf + norm)) for t, plist, idf in matched if (tf := plist.get(pid))))
+        return out
 
 
 def top_k(keys: IntArray, scores: FloatArray, k: int) -> list[int]:

@@ -62,15 +62,15 @@ def search(ctx: QueryContext, text: str, k: int, mode: str, alpha: float, q: Que
     keep = np.flatnonzero(fused > 0)
     if keep.size == 0:
         return []
+    chosen = [int(keep[i]) for i in top_k(keep, fused[keep], k)]
     out = []
-    for pid in (int(keep[i]) for i in top_k(keep, fused[keep], k)):
+    for pid, (expl, served) in zip(chosen, _explain(ctx, terms, act, chosen), strict=True):
         comps = ScoreComponents(
             lexical=float(lexical[pid]),
             graph=float(graph[pid]),
             dense=float(dense[pid]) if dense is not None else None,
             fused=float(fused[pid]),
         )
-        expl, served = _explain(ctx, terms, act, pid)
         out.append(Scored(pid, comps, expl, served))
     return out
 
@@ -78,45 +78,50 @@ def search(ctx: QueryContext, text: str, k: int, mode: str, alpha: float, q: Que
 def graph_scores(ctx: QueryContext, act: act_mod.Activation, size: int) -> np.ndarray:
     """Graph signal: every activated concept votes for the passages holding it, with its activation times
     the BM25 weight of its (analysed) label in the passage — associations retrieved like query terms."""
-    keys, vals = [], []
+    weight: dict[str, float] = {}  # activation gathered per index term (phrases share their words' postings)
     cache = ctx.snapshot.label_terms
     for cid, a in act.activation.items():
         terms = cache.get(cid)
         if terms is None:
             terms = cache[cid] = tuple(dict.fromkeys(ctx.analyze(ctx.graph.concepts[cid].label)))
         for term in terms:
-            ts = ctx.lexical.passages.term_scores(term)
-            if ts is not None:
-                keys.append(ts[0])
-                vals.append(ts[1] * (a / len(terms)))
+            weight[term] = weight.get(term, 0.0) + a / len(terms)
+    keys, vals = [], []
+    for term, w in weight.items():
+        ts = ctx.lexical.passages.term_scores(term)
+        if ts is not None:
+            keys.append(ts[0])
+            vals.append(ts[1] * w)
     if not keys:
         return np.zeros(size, dtype=np.float64)
     return np.bincount(np.concatenate(keys), weights=np.concatenate(vals), minlength=size)[:size]
 
 
 def _explain(
-    ctx: QueryContext, terms: Sequence[str], act: act_mod.Activation, pid: int
-) -> tuple[Explanation, tuple[tuple[int, int], ...]]:
+    ctx: QueryContext, terms: Sequence[str], act: act_mod.Activation, pids: Sequence[int]
+) -> list[tuple[Explanation, tuple[tuple[int, int], ...]]]:
+    """Each passage's explanation and the edges that served it; the query-wide parts are computed once."""
     g = ctx.graph
     labels = g.concepts
-    in_passage = g.passage_concepts.get(pid, {})
-    reached = [c for c in act.activation if c in in_passage]
-    edges = []
-    served = []
-    for c in reached:
-        if c in act.via:
-            parent, w = act.via[c]
-            edges.append((labels[parent].label, labels[c].label, round(w, 6)))
-            served.append((parent, c) if parent < c else (c, parent))
-    return (
-        Explanation(
-            matched_terms=ctx.lexical.explain(terms, pid),
-            query_concepts=tuple(labels[c].label for c in act.seeds),
-            edges=tuple(edges),
-            passage_concepts=tuple(labels[c].label for c in reached),
-        ),
-        tuple(served),
-    )
+    rank = {c: i for i, c in enumerate(act.activation)}  # reached concepts are listed in activation order
+    label = {c: labels[c].label for c in rank}
+    hop: dict[int, tuple[tuple[str, str, float], tuple[int, int]]] = {
+        c: ((label.get(parent) or labels[parent].label, label[c], round(w, 6)), (min(parent, c), max(parent, c)))
+        for c, (parent, w) in act.via.items()
+    }
+    query_concepts = tuple(label[c] for c in act.seeds)
+    out = []
+    for pid, matched in zip(pids, ctx.lexical.explain_many(terms, pids), strict=True):
+        reached = sorted(g.passage_concepts.get(pid, {}).keys() & rank.keys(), key=rank.__getitem__)
+        via = [hop[c] for c in reached if c in hop]
+        expl = Explanation(
+            matched_terms=matched,
+            query_concepts=query_concepts,
+            edges=tuple(e for e, _ in via),
+            passage_concepts=tuple(label[c] for c in reached),
+        )
+        out.append((expl, tuple(pair for _, pair in via)))
+    return out
 
 
 def rank_concepts(
