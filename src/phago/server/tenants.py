@@ -18,6 +18,7 @@ from phago.errors import NotFound
 from phago.events import Event
 from phago.facade import Colony
 from phago.graph.communities import Community
+from phago.retrieval.dense import Embedder
 from phago.server.errors import Unavailable
 from phago.server.hub import EventHub
 from phago.server.keys import check_tenant
@@ -137,11 +138,12 @@ class Tenants:
 
     def __init__(
         self, settings: Settings, *, data_dir: Path, default_db: Path | None,
-        on_drop: Callable[[int], None] | None = None,
+        on_drop: Callable[[int], None] | None = None, embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
         self.data_dir = data_dir
         self.default_db = default_db  # set: single-tenant mode (auth off)
+        self.embedder = embedder  # shared by every tenant's colony (dense retrieval), or None
         self._on_drop = on_drop
         self._open: dict[str, Tenant] = {}
         self._lock = threading.Lock()
@@ -170,7 +172,7 @@ class Tenants:
             if tenant is None:
                 path = self.path_for(name)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                colony = Colony.open(path, self.settings)
+                colony = Colony.open(path, self.settings, embedder=self.embedder)
                 tenant = Tenant(name, colony, EventHub(self.settings.server.event_queue_size, self._on_drop))
                 self._open[name] = tenant
             return tenant

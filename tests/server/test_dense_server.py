@@ -1,0 +1,103 @@
+"""Dense retrieval through the server: an embedder given to ``create_app`` or ``phago serve --embeddings``
+reaches every tenant's colony; without one, ``mode=dense`` is refused with the reason."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import require_component
+from phago import Settings
+from phago.errors import MissingExtra
+from phago.retrieval.dense import Embedder
+from phago.server import create_app
+
+DOCS = [
+    "Mitochondria produce ATP through oxidative phosphorylation along the inner membrane.",
+    "Quantum error correction protects logical qubits with surface codes.",
+    "Ribosomes translate messenger RNA into chains of amino acids.",
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    try:
+        from phago.retrieval.dense import MiniLMEmbedder
+
+        return MiniLMEmbedder()
+    except MissingExtra as exc:
+        require_component(False, f"the embeddings extra is not installed: {exc}")
+        raise
+
+
+def test_an_embedder_given_to_the_app_serves_dense_queries(
+    tmp_path: Path, settings_for: Callable[..., Settings], embedder: Embedder
+) -> None:
+    app = create_app(settings_for(tmp_path), db=tmp_path / "c.db", auth=False, embedder=embedder)
+    with TestClient(app) as client:
+        assert client.post("/api/documents/batch", json={"documents": [{"text": t} for t in DOCS]}).status_code == 201
+        # no word in common with the passage it should find: only the embedding can match it
+        r = client.post("/api/query", json={"query": "how do cells make energy", "k": 1, "mode": "dense"})
+        assert r.status_code == 200, r.text
+        top = r.json()["results"][0]
+        assert "Mitochondria" in top["text"] and top["components"]["dense"] > 0.3
+        hybrid = client.post("/api/query", json={"query": "ribosomes translate", "k": 1}).json()["results"][0]
+        assert "Ribosomes" in hybrid["text"] and hybrid["components"]["dense"] is not None
+
+
+def test_without_an_embedder_dense_mode_is_a_clear_400(client: TestClient) -> None:
+    assert client.post("/api/documents", json={"text": DOCS[0]}).status_code == 201
+    r = client.post("/api/query", json={"query": "energy", "mode": "dense"})
+    assert r.status_code == 400
+    assert "embedder" in r.json()["error"]["message"] and "phago[embeddings]" in r.json()["error"]["message"]
+    top = client.post("/api/query", json={"query": "mitochondria"}).json()["results"][0]
+    assert top["components"]["dense"] is None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("argv", [["serve", "--embeddings"], ["--embeddings", "serve"]])
+def test_serve_embeddings_flag_attaches_the_embedder(tmp_path: Path, embedder: Embedder, argv: list[str]) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHAGO_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "phago", *argv, "--db", str(tmp_path / "c.db"), "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not become ready"
+            time.sleep(0.1)
+        assert httpx.post(f"{base}/api/documents", json={"text": DOCS[0]}).status_code == 201
+        r = httpx.post(f"{base}/api/query", json={"query": "how do cells make energy", "mode": "dense"})
+        assert r.status_code == 200, r.text
+        assert r.json()["results"][0]["components"]["dense"] > 0.3
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    ready = [r for r in records if r["message"] == "phago server ready"]
+    assert ready and ready[0]["embedder"] == "all-MiniLM-L6-v2-int8"
