@@ -3,13 +3,7 @@ reaches every tenant's colony; without one, ``mode=dense`` is refused with the r
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import require_component
+from conftest import ServeProcess, require_component
 from phago import Settings
 from phago.errors import MissingExtra
 from phago.retrieval.dense import Embedder
@@ -65,39 +59,14 @@ def test_without_an_embedder_dense_mode_is_a_clear_400(client: TestClient) -> No
     assert top["components"]["dense"] is None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize("argv", [["serve", "--embeddings"], ["--embeddings", "serve"]])
 def test_serve_embeddings_flag_attaches_the_embedder(tmp_path: Path, embedder: Embedder, argv: list[str]) -> None:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHAGO_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "phago", *argv, "--db", str(tmp_path / "c.db"), "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.1)
-        assert httpx.post(f"{base}/api/documents", json={"text": DOCS[0]}).status_code == 201
-        r = httpx.post(f"{base}/api/query", json={"query": "how do cells make energy", "mode": "dense"})
+    with ServeProcess(["phago", *argv, "--db", str(tmp_path / "c.db")], tmp_path, env) as server:
+        assert httpx.post(f"{server.url}/api/documents", json={"text": DOCS[0]}).status_code == 201
+        r = httpx.post(f"{server.url}/api/query", json={"query": "how do cells make energy", "mode": "dense"})
         assert r.status_code == 200, r.text
         assert r.json()["results"][0]["components"]["dense"] > 0.3
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
-    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
-    ready = [r for r in records if r["message"] == "phago server ready"]
+    assert server.returncode == 0, server.stderr
+    ready = [r for r in server.log_records() if r["message"] == "phago server ready"]
     assert ready and ready[0]["embedder"] == "all-MiniLM-L6-v2-int8"

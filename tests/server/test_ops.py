@@ -6,9 +6,6 @@ import io
 import json
 import logging
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +14,7 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
+from conftest import ServeProcess
 from phago.config import Settings
 from phago.server import create_app
 from phago.server.logs import JsonFormatter, configure_logging
@@ -73,41 +71,18 @@ def test_json_lines_logs() -> None:
     assert "ValueError: boom" in json.loads(JsonFormatter().format(record))["exception"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_command_runs_a_real_server(tmp_path: Path) -> None:
-    port = _free_port()
     env = {**os.environ, "PHAGO_SERVER__TICK_INTERVAL": "0.05"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "phago.server", "serve", "--db", str(tmp_path / "c.db"), "--port", str(port),
-         "--data-dir", str(tmp_path / "data")],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
+    args = ["phago.server", "serve", "--db", str(tmp_path / "c.db"), "--data-dir", str(tmp_path / "data")]
+    with ServeProcess(args, tmp_path, env) as server:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.1)
-        base = f"http://127.0.0.1:{port}"
-        assert httpx.post(f"{base}/api/documents", json={"text": "Served for real."}).status_code == 201
-        while httpx.get(f"{base}/api/stats").json()["tick"] < 3:  # background ticks advance the colony
+        assert httpx.post(f"{server.url}/api/documents", json={"text": "Served for real."}).status_code == 201
+        while httpx.get(f"{server.url}/api/stats").json()["tick"] < 3:  # background ticks advance the colony
             assert time.monotonic() < deadline
             time.sleep(0.05)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
-    assert "auth off" in err
-    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert server.returncode == 0, server.stderr
+    assert "auth off" in server.stderr
+    records = server.log_records()
     access = [r for r in records if r["logger"] == "phago.server.access"]
     assert any(r["route"] == "/api/documents" and r["status"] == 201 for r in access)
     assert any(r["message"] == "phago server ready" for r in records)
