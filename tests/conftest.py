@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+import strict_mode
 from phago import Colony, Settings
+from phago.errors import MissingExtra
+from phago.retrieval.dense import MiniLMEmbedder
 
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "fe", "gu", "hi", "ja"]
 _GLUE = ["the", "of", "and", "is", "in", "to", "with"]
@@ -135,3 +138,13 @@ def eventful() -> Callable[..., Settings]:
 @pytest.fixture(scope="session")
 def state_of() -> Callable[[Colony], dict[str, Any]]:
     return snapshot
+
+
+@pytest.fixture(scope="session")
+def minilm() -> MiniLMEmbedder:
+    """The extra's MiniLM embedder (``phago[embeddings]``); skips without it, fails in strict mode."""
+    try:
+        return MiniLMEmbedder()
+    except MissingExtra as exc:
+        strict_mode.require(False, f"the embeddings extra is not installed: {exc}")
+        raise

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+import strict_mode
 from phago.cli import EXIT_CODES, main
 from phago.errors import InputError
 
@@ -184,7 +185,7 @@ def check_beir_figures(data: dict[str, Any], *, with_bm25s: bool) -> None:
 
 
 def test_bench_beir_reports_every_figure(cli: Callable[..., Result], tmp_path: Path) -> None:
-    pytest.importorskip("bm25s", reason="bm25s comes with the bench extra")
+    strict_mode.require_module("bm25s", "bm25s comes with the bench extra: pip install 'phago[bench]'")
     data = figures(cli("--json", "bench", "beir", "--data", write_beir(tmp_path / "beir")))
     check_beir_figures(data, with_bm25s=True)
 

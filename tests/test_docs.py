@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from phago.cli import EXIT_CODES, main
 from phago.errors import PhagoError
+from strict_mode import require
 
 ROOT = Path(__file__).resolve().parents[1]
 OWNED_ELSEWHERE = {"server.md", "mcp.md", "integrations.md", "embeddings.md"}
@@ -112,9 +113,7 @@ def test_shell_examples_are_found() -> None:
 def test_shell_example_parses(where: str, args: list[str]) -> None:
     # --help is eager: click parses the whole line (unknown commands and options fail) and runs nothing
     if args and args[0] in EXTRA_COMMANDS and args[0] not in main.commands:
-        if os.environ.get("PHAGO_STRICT_TESTS") == "1":
-            pytest.fail(f"PHAGO_STRICT_TESTS=1 and the extra providing `phago {args[0]}` is not installed")
-        pytest.skip(f"{args[0]} belongs to an optional extra that is not installed")
+        require(False, f"`phago {args[0]}` belongs to an optional extra that is not installed")
     result = CliRunner().invoke(main, [*args, "--help"])
     assert result.exit_code == 0, f"{where}: `phago {shlex.join(args)}` does not parse:\n{result.output}"
 

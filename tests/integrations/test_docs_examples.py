@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from strict_mode import require_module
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

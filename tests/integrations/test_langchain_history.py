@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from strict_mode import require_module
 
 require_module("langchain_core", "pip install 'phago[langchain]'")

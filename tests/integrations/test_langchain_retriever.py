@@ -7,6 +7,7 @@ import importlib
 import sys
 
 import pytest
+
 from strict_mode import require_module
 
 require_module("langchain_core", "pip install 'phago[langchain]'")

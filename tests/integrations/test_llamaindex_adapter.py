@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 import pytest
+
 from strict_mode import require_module
 
 require_module("llama_index.core", "pip install 'phago[llamaindex]'")

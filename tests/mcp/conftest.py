@@ -3,7 +3,7 @@ stdio, and the rule for components the machine may lack.
 
 A test that needs a missing component (the ``mcp`` SDK, the npm conformance suite) skips with a reason
 locally; with ``PHAGO_STRICT_TESTS=1`` (as CI sets it) the same absence is a failure: ``require`` and
-``require_module`` (in ``strict_mode.py``, so test modules can import them too) implement that rule.
+``require_module`` (``tests/strict_mode.py``, shared by every test folder) implement that rule.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from mcp_process import HttpServer, child_env, server_command, start_http_server
+
 from strict_mode import STRICT, require, require_module
 
 __all__ = ["STRICT", "require", "require_module"]

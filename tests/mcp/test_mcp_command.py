@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
 from strict_mode import require_module
 
 require_module("mcp", "pip install 'phago[mcp]'")

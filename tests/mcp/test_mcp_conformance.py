@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from strict_mode import require, require_module
 
 require_module("mcp", "pip install 'phago[mcp]'")

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+
 from strict_mode import require_module
 
 require_module("mcp", "pip install 'phago[mcp]'")

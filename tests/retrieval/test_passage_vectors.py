@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from phago import Colony, InputError
-from phago.errors import MissingExtra
 from phago.retrieval.dense import MiniLMEmbedder
-
-STRICT = os.environ.get("PHAGO_STRICT_TESTS") == "1"
 
 
 class CountingEmbedder:
@@ -27,16 +23,6 @@ class CountingEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         self.texts += len(texts)
         return self.inner.embed(texts)
-
-
-@pytest.fixture(scope="module")
-def minilm() -> MiniLMEmbedder:
-    try:
-        return MiniLMEmbedder()
-    except MissingExtra as exc:
-        if STRICT:
-            pytest.fail(f"PHAGO_STRICT_TESTS=1 and the embeddings extra is missing: {exc}", pytrace=False)
-        pytest.skip(f"the embeddings extra is not installed: {exc}")
 
 
 def test_dense_mode_finds_a_paraphrase_and_forgets(tmp_path: Path, minilm: MiniLMEmbedder) -> None:

@@ -9,32 +9,27 @@ sets it) the same absence fails the test.
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import random
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-pytest.importorskip("fastapi", reason="the server extra is not installed (pip install 'phago[server]')")
+import strict_mode
 
-from fastapi.testclient import TestClient
+strict_mode.require_module("fastapi", "pip install 'phago[server]'")
 
-from phago import Settings
-from phago.server import create_app
-from phago.server.keys import KeyStore
+from fastapi.testclient import TestClient  # noqa: E402
 
-STRICT = os.environ.get("PHAGO_STRICT_TESTS") == "1"
+from phago import Settings  # noqa: E402
+from phago.server import create_app  # noqa: E402
+from phago.server.keys import KeyStore  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -47,25 +42,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes a minute or more (the concurrency soak, the browser test)")
 
 
-def require_component(available: bool, reason: str) -> None:
-    """Skip (locally) or fail (``PHAGO_STRICT_TESTS=1``) when a required component is missing."""
-    if available:
-        return
-    if STRICT:
-        pytest.fail(f"PHAGO_STRICT_TESTS=1 and a required component is missing: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def require() -> Callable[..., None]:
     """``require(module=..., executable=..., reason=...)``."""
 
     def check(*, module: str | None = None, executable: str | None = None, reason: str) -> None:
         if module is not None:
-            require_component(importlib.util.find_spec(module) is not None, reason)
+            strict_mode.require(importlib.util.find_spec(module) is not None, reason)
         if executable is not None:
             found = shutil.which(executable) is not None or Path(executable).exists()
-            require_component(found, reason)
+            strict_mode.require(found, reason)
 
     return check
 
@@ -149,46 +135,6 @@ def wide_corpus(n_docs: int, vocabulary: int, seed: int = 11, words: int = 120) 
 @pytest.fixture(scope="session")
 def make_wide_corpus() -> Callable[..., list[str]]:
     return wide_corpus
-
-
-class ServeProcess:
-    """``python -m ARGS --port <free port>`` (a ``phago serve``) as a child process, ready once ``/readyz``
-    answers 200; leaving the block sends SIGINT (as Ctrl-C would) and keeps the exit code and stderr."""
-
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        self.url = f"http://127.0.0.1:{port}"
-        self.returncode: int | None = None
-        self.stderr = ""
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", *args, "--port", str(port)], cwd=cwd, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-
-    def __enter__(self) -> ServeProcess:
-        deadline = time.monotonic() + 60  # generous for a cold interpreter on a busy 2-core machine
-        while True:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                self.__exit__()
-                raise RuntimeError(f"the server did not become ready: {self.stderr}")
-            time.sleep(0.1)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGINT)
-        _, self.stderr = self._proc.communicate(timeout=60)
-        self.returncode = self._proc.returncode
-
-    def log_records(self) -> list[dict[str, Any]]:
-        """The JSON-lines log records written to stderr."""
-        return [json.loads(line) for line in self.stderr.splitlines() if line.startswith("{")]
 
 
 class LiveServer:

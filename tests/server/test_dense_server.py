@@ -10,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from serve_process import ServeProcess
 
-from conftest import ServeProcess, require_component
 from phago import Settings
-from phago.errors import MissingExtra
 from phago.retrieval.dense import Embedder
 from phago.server import create_app
 
@@ -24,21 +23,10 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    try:
-        from phago.retrieval.dense import MiniLMEmbedder
-
-        return MiniLMEmbedder()
-    except MissingExtra as exc:
-        require_component(False, f"the embeddings extra is not installed: {exc}")
-        raise
-
-
 def test_an_embedder_given_to_the_app_serves_dense_queries(
-    tmp_path: Path, settings_for: Callable[..., Settings], embedder: Embedder
+    tmp_path: Path, settings_for: Callable[..., Settings], minilm: Embedder
 ) -> None:
-    app = create_app(settings_for(tmp_path), db=tmp_path / "c.db", auth=False, embedder=embedder)
+    app = create_app(settings_for(tmp_path), db=tmp_path / "c.db", auth=False, embedder=minilm)
     with TestClient(app) as client:
         assert client.post("/api/documents/batch", json={"documents": [{"text": t} for t in DOCS]}).status_code == 201
         # no word in common with the passage it should find: only the embedding can match it
@@ -60,7 +48,7 @@ def test_without_an_embedder_dense_mode_is_a_clear_400(client: TestClient) -> No
 
 
 @pytest.mark.parametrize("argv", [["serve", "--embeddings"], ["--embeddings", "serve"]])
-def test_serve_embeddings_flag_attaches_the_embedder(tmp_path: Path, embedder: Embedder, argv: list[str]) -> None:
+def test_serve_embeddings_flag_attaches_the_embedder(tmp_path: Path, minilm: Embedder, argv: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHAGO_")}
     with ServeProcess(["phago", *argv, "--db", str(tmp_path / "c.db")], tmp_path, env) as server:
         assert httpx.post(f"{server.url}/api/documents", json={"text": DOCS[0]}).status_code == 201

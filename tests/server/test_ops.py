@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
+from serve_process import ServeProcess
 
-from conftest import ServeProcess
 from phago.config import Settings
 from phago.server import create_app
 from phago.server.logs import JsonFormatter, configure_logging

@@ -1,9 +1,9 @@
-"""Tests that need a component the machine may lack (the ``mcp`` SDK, the npm conformance suite, the
-LangChain or LlamaIndex packages) skip with a reason locally; with ``PHAGO_STRICT_TESTS=1`` (as CI sets
-it) the same absence is a failure.
+"""The one rule for components a machine may lack (an extra, Chromium, the npm conformance suite): a test
+that needs one skips with the reason locally; with ``PHAGO_STRICT_TESTS=1`` (as CI sets it) the same absence
+fails the test.
 
-Test modules import this by its file name (``from strict_mode import require``): pytest puts a test's
-folder on ``sys.path``; ``tests/integrations`` loads it by path.
+``tests/`` is on ``sys.path`` (pytest puts the folder of the top-level ``conftest.py`` there), so any test
+module or conftest imports this by its name: ``from strict_mode import require``.
 """
 
 from __future__ import annotations
